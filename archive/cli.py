@@ -1,0 +1,188 @@
+"""``nianbao``: the one command line of the project. Every command is documented in the
+README (a test checks it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DATA_HELP = "Where the archive (nianbao.db) and the raw store (raw.db) live."
+
+
+def data_option(function):
+    return click.option(
+        "--data",
+        "data_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("data"),
+        envvar="NIANBAO_DATA",
+        show_default=True,
+        show_envvar=True,
+        help=DATA_HELP,
+    )(function)
+
+
+def fail(message: str) -> None:
+    """Exit non-zero with a one-line reason on stderr."""
+    click.echo(f"nianbao: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="nianbao")
+def cli() -> None:
+    """nianbao — an archive of China's government information-disclosure annual
+    reports (政府信息公开工作年度报告)."""
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the parsed form, one JSON per line.")
+def parse(files: tuple[str, ...], as_json: bool) -> None:
+    """Parse report FILES (.txt .md .html .pdf .docx .doc .wps, chosen by content) to
+    their parsed form; no database."""
+    from pipelines.extract import extract
+    from pipelines.extract.document import ExtractionError
+    from pipelines.parse import parse_document
+
+    failures = 0
+    for name in files:
+        try:
+            document = extract(Path(name).read_bytes(), url=Path(name).name)
+        except ExtractionError as error:
+            click.echo(f"nianbao: {name}: {error.kind}: {error}", err=True)
+            failures += 1
+            continue
+        parsed = parse_document(document)
+        if as_json:
+            click.echo(json.dumps(parsed, ensure_ascii=False))
+        else:
+            click.echo(summarise(name, parsed))
+        if not parsed.get("is_report"):
+            failures += 1
+    if failures:
+        fail(f"{failures} of {len(files)} files could not be read as annual reports")
+
+
+def summarise(name: str, parsed: dict) -> str:
+    """A readable summary of one parsed report."""
+    if not parsed.get("is_report"):
+        return f"{name}: not an annual report ({'; '.join(parsed.get('warnings', []))})"
+    failed = [c for c in parsed.get("checks", []) if not c["ok"]]
+    applications = parsed.get("applications", {})
+    received = applications.get("new_received", {}).get("total")
+    lines = [
+        f"{name}",
+        f"  agency:    {parsed.get('agency')}",
+        f"  year:      {parsed.get('year')}    template: {parsed.get('template')}",
+        f"  requests:  {received if received is not None else '—'} new this year",
+        f"  checks:    {len(parsed.get('checks', [])) - len(failed)} ok, {len(failed)} failed",
+    ]
+    lines += [f"    ✗ {c['rule']}: {c['detail']}" for c in failed]
+    lines += [f"  warning:   {w}" for w in parsed.get("warnings", [])]
+    return "\n".join(lines)
+
+
+@cli.command()
+@data_option
+@click.option(
+    "--registry",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A portal registry CSV (default: the bundled crawler/portals.csv).",
+)
+@click.option("--portal", "portal_ids", multiple=True, help="Crawl only this portal id (repeat).")
+@click.option("--year", "years", type=int, multiple=True, help="Only reports on this year.")
+@click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    envvar="NIANBAO_ALLOW_PRIVATE_HOSTS",
+    help="Allow loopback and private addresses (demo and tests only).",
+)
+@click.option("--workers", type=int, default=None, help="Extraction worker processes.")
+@click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
+def crawl(
+    data_dir: Path,
+    registry: Path | None,
+    portal_ids: tuple[str, ...],
+    years: tuple[int, ...],
+    allow_private_hosts: bool,
+    workers: int | None,
+    max_requests: int | None,
+) -> None:
+    """Crawl the registry's portals, keep every file, process and publish the archive."""
+    from archive.nightly import run_nightly
+
+    try:
+        summary = run_nightly(
+            data_dir,
+            registry=registry,
+            portal_ids=set(portal_ids),
+            years=set(years) or None,
+            allow_private_hosts=allow_private_hosts,
+            workers=workers,
+            max_requests=max_requests,
+        )
+    except ValueError as error:
+        fail(str(error))
+    click.echo(summary.line(), err=not sys.stderr.isatty())
+    if summary.failed:
+        fail(f"run {summary.run_id} failed: {summary.reason}")
+
+
+@cli.command()
+@data_option
+@click.option("--workers", type=int, default=None, help="Worker processes (default: cores − 1).")
+def reprocess(data_dir: Path, workers: int | None) -> None:
+    """Re-extract and re-parse every stored raw document with the current code."""
+    from archive.changes import archive_snapshot, describe_changes
+    from pipelines.process import RAW_FILE, process_pending
+
+    if not (data_dir / RAW_FILE).exists():
+        fail(f"no raw store at {data_dir / RAW_FILE}: nothing to reprocess")
+    before = archive_snapshot(data_dir)
+    summary = process_pending(data_dir, everything=True, workers=workers)
+    after = archive_snapshot(data_dir)
+    click.echo(
+        f"reprocessed {summary.documents} documents: {summary.reports} reports, "
+        f"{summary.failed} failed"
+    )
+    for line in describe_changes(before, after):
+        click.echo(line)
+
+
+@cli.command()
+@data_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(data_dir: Path, host: str, port: int) -> None:
+    """Publish the archive with Datasette (read-only)."""
+    from archive.serve import serve as serve_datasette
+
+    if not (data_dir / "nianbao.db").exists():
+        fail(f"no archive at {data_dir / 'nianbao.db'}: run `nianbao crawl` or `nianbao demo`")
+    serve_datasette(data_dir, host=host, port=port)
+
+
+@cli.command()
+@data_option
+@click.option("--no-serve", is_flag=True, help="Build the archive and exit; do not start Datasette.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
+def demo(data_dir: Path, no_serve: bool, port: int) -> None:
+    """Serve the bundled sample portal on 127.0.0.1, crawl it, build the archive and
+    publish it with Datasette (offline)."""
+    from archive.demo import run_demo
+
+    run_demo(data_dir, serve=not no_serve, port=port)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""Processing: a kept raw document → extracted document → parsed report → archive.
+
+Extraction and parsing run in worker processes (never on the crawler's reactor thread),
+each document under a time limit; the archive has one writer, the calling process, which
+writes to a staged copy of ``nianbao.db`` and publishes it atomically.
+
+Used three ways: by the crawl (``ProcessPipeline`` submits each newly kept document as it
+arrives), after a crawl (``process_pending`` catches up on anything not yet processed, e.g.
+after a killed run) and by ``nianbao reprocess`` (every stored document again).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from archive.rawstore import RawStore
+
+ARCHIVE_FILE = "nianbao.db"
+RAW_FILE = "raw.db"
+DOCUMENT_TIME_LIMIT = 120  # seconds per document, extraction + parse
+PROCESSED_KINDS = ("report_page", "attachment")
+
+
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def document_hints(fetch: dict) -> dict:
+    """What the page that linked a document says about it; the parser prefers it."""
+    hints = {}
+    if fetch.get("link_title"):
+        hints["title"] = fetch["link_title"]
+    if fetch.get("link_date"):
+        hints["published"] = fetch["link_date"]
+    return hints
+
+
+def _raise_timeout(signum, frame):  # noqa: ARG001 — signal handler signature
+    from pipelines.extract.document import ExtractionTimeout
+
+    raise ExtractionTimeout(f"extraction and parsing took more than {DOCUMENT_TIME_LIMIT} s")
+
+
+def process_document(fetch: dict, body: bytes, time_limit: int = DOCUMENT_TIME_LIMIT) -> dict:
+    """Extract and parse one kept document. Runs in a worker process; returns the
+    archive's document row and the parsed form (None when extraction failed)."""
+    from pipelines.extract import extract
+    from pipelines.extract.document import ExtractionError
+    from pipelines.parse import parse_document
+
+    headers = json.loads(fetch.get("headers") or "{}")
+    document = {
+        "id": fetch["id"],
+        "url": fetch["url"],
+        "sha256": fetch["sha256"],
+        "size": fetch.get("size") or len(body),
+        "content_type": fetch.get("content_type"),
+        "fetched_at": fetch.get("first_fetched_at") or fetch.get("last_fetched_at"),
+        "referer": fetch.get("referer"),
+        "portal_id": fetch.get("portal_id"),
+        "kind": fetch.get("kind"),
+        "link_title": fetch.get("link_title"),
+        "link_date": fetch.get("link_date"),
+        "warnings": [],
+    }
+    use_alarm = hasattr(signal, "SIGALRM") and time_limit > 0
+    if use_alarm:
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+        signal.alarm(time_limit)
+    try:
+        extracted = extract(
+            body, content_type=fetch.get("content_type"), url=fetch["url"], headers=headers
+        )
+        parsed = parse_document(extracted, hints=document_hints(fetch))
+    except ExtractionError as error:
+        document.update(error_kind=error.kind, error=str(error))
+        return {"document": document, "parsed": None}
+    except Exception as error:  # a parser bug must not stop the run; it is recorded
+        document.update(error_kind="internal", error=f"{type(error).__name__}: {error}")
+        return {"document": document, "parsed": None}
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+    document.update(
+        format=extracted.method.split(":", 1)[0] if extracted.method else None,
+        extraction_method=extracted.method,
+        page_count=extracted.page_count,
+        ocr=extracted.ocr,
+        warnings=list(extracted.warnings),
+    )
+    return {"document": document, "parsed": parsed}
+
+
+@dataclass
+class ProcessSummary:
+    documents: int = 0
+    reports: int = 0
+    failed: int = 0
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def count(self, result: dict) -> None:
+        self.documents += 1
+        kind = result["document"].get("error_kind")
+        if kind:
+            self.failed += 1
+            self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
+        elif result["parsed"] and result["parsed"].get("is_report"):
+            self.reports += 1
+
+
+def _timed_out(fetch: dict, limit: float) -> dict:
+    document = {
+        "id": fetch["id"],
+        "url": fetch["url"],
+        "sha256": fetch["sha256"],
+        "portal_id": fetch.get("portal_id"),
+        "kind": fetch.get("kind"),
+        "error_kind": "timeout",
+        "error": f"worker gave no answer within {limit:.0f} s",
+        "warnings": [],
+    }
+    return {"document": document, "parsed": None}
+
+
+class WorkerPool:
+    """Worker processes for ``process_document``; a worker that hangs past the limit
+    (in C code the alarm cannot interrupt) is replaced and the document recorded."""
+
+    def __init__(self, workers: int | None = None, time_limit: int = DOCUMENT_TIME_LIMIT):
+        self.workers = workers or default_workers()
+        self.time_limit = time_limit
+        self._executor = ProcessPoolExecutor(self.workers)
+
+    def submit(self, fetch: dict, body: bytes) -> Future:
+        return self._executor.submit(process_document, fetch, body, self.time_limit)
+
+    def result(self, future: Future, fetch: dict) -> dict:
+        limit = self.time_limit + 30
+        try:
+            return future.result(timeout=limit)
+        except (FutureTimeout, BrokenProcessPool):
+            self._restart()
+            return _timed_out(fetch, limit)
+
+    def _restart(self) -> None:
+        for process in list(getattr(self._executor, "_processes", {}).values()):
+            process.kill()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        self._executor = ProcessPoolExecutor(self.workers)
+
+    def map(self, fetches: Iterable[dict], body_of: Callable[[dict], bytes]) -> Iterator[dict]:
+        """Process many documents, keeping at most a few per worker in flight."""
+        pending: list[tuple[dict, Future]] = []
+        for fetch in fetches:
+            pending.append((fetch, self.submit(fetch, body_of(fetch))))
+            if len(pending) >= self.workers * 4:
+                done_fetch, future = pending.pop(0)
+                yield self.result(future, done_fetch)
+        for done_fetch, future in pending:
+            yield self.result(future, done_fetch)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+def write_results(
+    data_dir: Path, results: Iterable[dict], portals: list[dict] | None = None
+) -> ProcessSummary:
+    """Write processed documents into a staged copy of the archive and publish it."""
+    from archive.publish import staged_archive
+    from archive.store import copy_run_records, ensure_db_shape, save_portals, save_result
+
+    summary = ProcessSummary()
+    portal_by_id = {p["id"]: p for p in portals or []}
+    with staged_archive(data_dir / ARCHIVE_FILE) as db:
+        ensure_db_shape(db)
+        if portals:
+            save_portals(db, portals)
+        for result in results:
+            summary.count(result)
+            document = result["document"]
+            save_result(
+                db,
+                document=document,
+                parsed=result["parsed"],
+                portal=portal_by_id.get(document.get("portal_id") or ""),
+            )
+        raw_path = data_dir / RAW_FILE
+        if raw_path.exists():
+            copy_run_records(db, raw_path)
+    return summary
+
+
+def processed_document_ids(data_dir: Path) -> set[str]:
+    import sqlite_utils
+
+    path = data_dir / ARCHIVE_FILE
+    if not path.exists():
+        return set()
+    db = sqlite_utils.Database(path)
+    if not db["documents"].exists():
+        return set()
+    return {row["id"] for row in db.query("select id from documents")}
+
+
+def process_pending(
+    data_dir: Path,
+    *,
+    everything: bool = False,
+    workers: int | None = None,
+    portals: list[dict] | None = None,
+) -> ProcessSummary:
+    """Process every kept document the archive does not have yet (``everything``: all of
+    them again, as ``nianbao reprocess`` does) and publish the archive."""
+    store = RawStore(data_dir / RAW_FILE)
+    done = set() if everything else processed_document_ids(data_dir)
+    fetches = [
+        f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done
+    ]
+    pool = WorkerPool(workers)
+    try:
+        results = pool.map(fetches, lambda fetch: store.body(fetch["sha256"]))
+        return write_results(data_dir, results, portals)
+    finally:
+        pool.close()

@@ -1,0 +1,65 @@
+"""The scheduling files in deploy/ and .github/ say what the README says they do."""
+
+import configparser
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def unit(name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read(DEPLOY / name, encoding="utf-8")
+    return parser
+
+
+def test_crawl_service_runs_the_nightly_command_and_restarts_datasette():
+    service = unit("nianbao-crawl.service")["Service"]
+    assert service["Type"] == "oneshot"
+    assert service["ExecStart"].endswith("/.venv/bin/nianbao crawl")
+    assert "try-restart nianbao-serve.service" in service["ExecStartPost"]
+
+
+def test_serve_service_runs_datasette_on_loopback():
+    service = unit("nianbao-serve.service")["Service"]
+    assert "nianbao serve --host 127.0.0.1" in service["ExecStart"]
+
+
+def test_timer_fires_nightly_and_catches_up_missed_runs():
+    timer = unit("nianbao-crawl.timer")["Timer"]
+    assert timer["Persistent"] == "true"
+    if shutil.which("systemd-analyze") is None:
+        pytest.skip("systemd-analyze is not installed")
+    result = subprocess.run(
+        ["systemd-analyze", "calendar", timer["OnCalendar"]], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "01:30:00" in result.stdout
+
+
+def test_crontab_line_is_well_formed():
+    lines = [
+        line
+        for line in (DEPLOY / "crontab").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert len(lines) == 1
+    fields = lines[0].split(None, 5)
+    assert all(re.fullmatch(r"[\d*/,-]+", f) for f in fields[:5])
+    assert "nianbao crawl" in fields[5]
+
+
+def test_github_workflow_crawls_nightly_and_publishes():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/nightly.yml").read_text())
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML reads `on` as True
+    assert triggers["schedule"][0]["cron"] == "30 17 * * *"
+    commands = " ".join(step.get("run", "") for step in workflow["jobs"]["crawl"]["steps"])
+    assert "nianbao crawl" in commands
+    assert "datasette publish" in commands
