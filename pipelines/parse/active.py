@@ -1,0 +1,240 @@
+"""Table 2 — 主动公开政府信息情况 → ``active_disclosure``.
+
+The table is a run of blocks, each headed 第二十条第（X）项, then a header row naming
+the measures (信息内容 | 本年制发件数 | …), then one row per item. Measures are read
+from the header's labels; the block's items from the row labels, and by position only
+where the labels are garbled and the block has exactly as many rows as items.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipelines.parse.cells import NOT_A_VALUE, label, read_value, yuan_to_10k
+from pipelines.parse.keys import ACTIVE_DISCLOSURE_ITEMS, ACTIVE_DISCLOSURE_LAYOUT
+
+_BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?项")
+
+# (measure, words, template the words vote for); most specific first.
+_MEASURES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
+    ("issued", ("制发件数", "制发数"), "2021"),
+    ("repealed", ("废止件数", "废止数"), "2021"),
+    ("in_force", ("现行有效",), "2021"),
+    ("new_made", ("新制作",), "2019"),
+    ("new_published", ("新公开",), "2019"),
+    ("total_published", ("公开总数",), "2019"),
+    ("prior_year_items", ("上一年",), "2019"),
+    ("change", ("增/减", "增减", "增(减)"), "2019"),
+    ("decisions", ("本年处理决定",), "2021"),
+    ("decisions", ("处理决定",), None),
+    ("amount_10k_yuan", ("收费金额",), "2021"),
+    ("amount_10k_yuan", ("采购总金额", "总金额"), "2019"),
+    ("items", ("采购项目",), "2019"),
+)
+_ITEMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("normative_documents", ("规范性文件",)),
+    ("regulations", ("规章",)),
+    ("other_management_services", ("对外管理服务",)),
+    ("administrative_licensing", ("行政许可",)),
+    ("administrative_penalty", ("行政处罚",)),
+    ("administrative_coercion", ("行政强制",)),
+    ("administrative_fees", ("事业性收费", "行政收费")),
+    ("centralized_procurement", ("集中采购", "政府采购")),
+)
+_BLOCK_ITEMS: dict[str, tuple[str, ...]] = {
+    "一": ("regulations", "normative_documents"),
+    "五": ("administrative_licensing", "other_management_services"),
+    "六": ("administrative_penalty", "administrative_coercion"),
+    "八": ("administrative_fees",),
+    "九": ("centralized_procurement",),
+}
+_ITEM_ORDER = tuple(item.key for item in ACTIVE_DISCLOSURE_ITEMS)
+_YUAN_HEADER = re.compile(r"(?<!万)元\)|单位:元")
+ROW_WORDS: tuple[str, ...] = ("第二十条", "信息内容") + tuple(
+    w for _, words in _ITEMS for w in words
+)
+
+
+@dataclass
+class _Header:
+    measures: list[str | None]  # per column
+    yuan: list[bool]  # per column: the header says the amount is in 元
+
+
+@dataclass
+class _Row:
+    label: str
+    cells: list[str]  # the whole row, label included
+    label_index: int
+
+
+@dataclass
+class _Block:
+    name: str | None
+    header: _Header | None = None
+    rows: list[_Row] = field(default_factory=list)
+
+
+@dataclass
+class ActiveTable:
+    values: dict[str, dict[str, int | float | None]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    votes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def template(self) -> str | None:
+        if not self.votes:
+            return None
+        return max(self.votes, key=lambda t: (self.votes[t], t))
+
+
+def _measure(cell: str) -> tuple[str | None, str | None]:
+    for measure, words, template in _MEASURES:
+        if any(word in cell for word in words):
+            return measure, template
+    return None, None
+
+
+def item_of(cell: str) -> str | None:
+    for item, words in _ITEMS:
+        if any(word in cell for word in words):
+            return item
+    return None
+
+
+def _scan(rows: list[list[str]], table: ActiveTable) -> list[_Block]:
+    blocks = [_Block(None)]
+    for raw in rows:
+        cells = [label(cell) for cell in raw]
+        block = next((m[1] for c in cells if (m := _BLOCK.search(c))), None)
+        if block:
+            blocks.append(_Block(block))
+            continue
+        found = [_measure(cell) for cell in cells]
+        if any(measure for measure, _ in found):
+            for _, template in found:
+                if template:
+                    table.votes[template] = table.votes.get(template, 0) + 1
+            yuan = [bool(_YUAN_HEADER.search(cell)) for cell in cells]
+            blocks[-1].header = _Header([m for m, _ in found], yuan)
+            continue
+        first = next((c for c in cells if c), "")
+        if first and read_value(first) is NOT_A_VALUE:
+            blocks[-1].rows.append(_Row(first, list(raw), cells.index(first)))
+    return blocks
+
+
+def _assign_items(
+    block: _Block, layouts: dict[str, tuple[str, ...]], table: ActiveTable
+) -> list[tuple[str, _Row]]:
+    """(item, row) for the rows of one block."""
+    expected = tuple(
+        item for item in _BLOCK_ITEMS.get(block.name or "", ()) if not layouts or item in layouts
+    )
+    labelled = [(item_of(row.label), row) for row in block.rows]
+    if not expected:
+        return [(item, row) for item, row in labelled if item]
+    matched = [(item, row) for item, row in labelled if item in expected]
+    if not matched and len(block.rows) == len(expected):
+        names = "/".join(row.label for row in block.rows)
+        table.warnings.append(
+            f"table 2 block ({block.name}): rows labelled {names}, read by position"
+        )
+        return list(zip(expected, block.rows, strict=True))
+    for item, row in labelled:
+        if item not in expected:
+            table.warnings.append(
+                f"table 2 block ({block.name}): row {row.label} does not belong here, left out"
+            )
+    return matched
+
+
+def _column_measures(
+    header: _Header, layout: tuple[str, ...], block: str | None, table: ActiveTable
+) -> list[tuple[int, str]]:
+    """(column, measure) pairs: each measure's first column; a column whose label
+    repeats another's, standing where the layout has a measure the header lacks, is
+    read as that measure (one reading), with a warning."""
+    columns: list[tuple[int, str]] = []
+    seen: set[str] = set()
+    for index, measure in enumerate(header.measures):
+        if measure and measure not in seen:
+            columns.append((index, measure))
+            seen.add(measure)
+    missing = [m for m in layout if m not in seen]
+    value_columns = [i for i, m in enumerate(header.measures) if m]
+    if missing and len(value_columns) == len(layout):
+        for position, index in enumerate(value_columns):
+            measure = layout[position]
+            if (
+                measure in missing
+                and header.measures[index] in seen
+                and (index, header.measures[index]) not in columns
+            ):
+                columns.append((index, measure))
+                table.warnings.append(
+                    f"table 2 block ({block}): column {index + 1} labelled like another, "
+                    f"read by position as {measure}"
+                )
+    return sorted(columns)
+
+
+def _read_cells(
+    row: _Row, columns: list[tuple[int, str]], header: _Header, item: str, table: ActiveTable
+) -> dict:
+    values: dict[str, int | float | None] = {}
+    for index, measure in columns:
+        cell = row.cells[index] if index < len(row.cells) else ""
+        value = read_value(cell)
+        if value is NOT_A_VALUE:
+            table.warnings.append(f"table 2 {item}.{measure}: {cell!r} is not a number, left null")
+            values[measure] = None
+            continue
+        number = value.number
+        in_yuan = value.unit == "元" or (header.yuan[index] and not value.unit)
+        if in_yuan and number is not None and measure == "amount_10k_yuan":
+            number = yuan_to_10k(number)
+            table.warnings.append(
+                f"table 2 {item}.{measure}: {cell} printed in 元, converted to {number} 万元"
+            )
+        values[measure] = number
+    return values
+
+
+def _by_position(row: _Row, layout: tuple[str, ...]) -> dict | None:
+    cells = row.cells[row.label_index + 1 :]
+    while cells and not cells[-1].strip() and len(cells) > len(layout):
+        cells.pop()
+    if len(cells) != len(layout):
+        return None
+    return {measure: read_value(cell).number for measure, cell in zip(layout, cells, strict=True)}
+
+
+def read_active(rows: list[list[str]], template: str | None) -> ActiveTable:
+    """Rows of table 2 (block, header and item rows, any rendering) → the table.
+    ``template`` is the document's, used where this table's own labels do not say."""
+    table = ActiveTable()
+    blocks = _scan(rows, table)
+    layouts = ACTIVE_DISCLOSURE_LAYOUT.get(table.template or template or "", {})
+    for block in blocks:
+        assigned = _assign_items(block, layouts, table)
+        if block.header and assigned:
+            layout = layouts.get(assigned[0][0], ())
+            columns = _column_measures(block.header, layout, block.name, table)
+        for item, row in assigned:
+            if item in table.values:
+                continue
+            if block.header:
+                values = _read_cells(row, columns, block.header, item, table)
+            else:
+                values = _by_position(row, layouts.get(item, ()))
+                if values is None:
+                    table.warnings.append(
+                        f"table 2 {item}: no header and no single reading, left out"
+                    )
+                    continue
+                table.warnings.append(f"table 2 {item}: no measure header, read by position")
+            table.values[item] = values
+    table.values = {k: table.values[k] for k in _ITEM_ORDER if k in table.values}
+    return table

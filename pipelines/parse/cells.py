@@ -1,0 +1,83 @@
+"""Cell text: normalised labels and printed values.
+
+``label()`` makes labels comparable across renderings: NFKC (full-width digits,
+brackets and colons to ASCII), all whitespace removed (``自 然 人``, ``本年新\\n制作数量``).
+``read_value()`` turns a printed cell into a number, null, or "not a value".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+_WHITESPACE = re.compile(r"\s+")
+_NULL_MARKERS = frozenset({"", "/", "\\", "-", "--", "—", "——", "–", "―", "无"})
+_NUMBER = re.compile(
+    r"^(?P<sign>增加?|减少?|\+|-|−)?(?P<number>\d+(?:\.\d+)?)(?P<unit>万元|元|件|个|项|条|次)?$"
+)
+
+
+@lru_cache(maxsize=8192)
+def label(text: str) -> str:
+    """A cell or heading as a comparable label: NFKC, no whitespace, `“”` kept."""
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@dataclass(frozen=True)
+class Value:
+    """A printed cell read as a value. ``number`` is None for a blank or a null
+    marker; ``is_value`` is False for text that is no value at all (a label)."""
+
+    number: int | float | None
+    is_value: bool = True
+    unit: str = ""  # "元" where the cell printed an amount in yuan
+
+
+NOT_A_VALUE = Value(None, is_value=False)
+BLANK = Value(None)
+
+
+@lru_cache(maxsize=8192)
+def read_value(text: str) -> Value:
+    """``0`` → 0, ``增12`` → 12, ``减3`` → -3, ``22.36万元`` → 22.36, ``1,530`` → 1530,
+    blank / ``-`` / ``—`` / ``无`` → null, anything else → NOT_A_VALUE."""
+    compact = label(text).replace(",", "")
+    if compact in _NULL_MARKERS:
+        return BLANK
+    match = _NUMBER.match(compact)
+    if not match:
+        return NOT_A_VALUE
+    digits = match["number"]
+    number: int | float = float(digits) if "." in digits else int(digits)
+    if match["sign"] and match["sign"][0] in "减-−":
+        number = -number
+    return Value(number, unit="元" if match["unit"] == "元" else "")
+
+
+def yuan_to_10k(amount: int | float) -> float:
+    """An amount printed in 元 as 万元 (251000 → 25.1), rounded to the 4 decimals
+    the template asks for."""
+    return round(amount / 10000, 4)
+
+
+Number = int | float | None
+
+
+def agreed_reading(
+    numbers: list[Number], consistent: Callable[[list[Number]], bool]
+) -> list[Number] | None:
+    """One value too many: of the readings that drop one value and still add up
+    (``consistent``), keep each column where all of them agree, None where they differ;
+    None when no reading adds up."""
+    readings = []
+    for drop in range(len(numbers)):
+        reading = numbers[:drop] + numbers[drop + 1 :]
+        if None in reading or consistent(reading):
+            readings.append(reading)
+    if not readings:
+        return None
+    columns = zip(*readings, strict=True)
+    return [column[0] if len(set(column)) == 1 else None for column in columns]

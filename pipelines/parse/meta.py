@@ -1,0 +1,177 @@
+"""Title, agency, year, whether it is a report at all, and the section headings."""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.parse.cells import label
+
+# Section key → words of its heading; checked in this order.
+_SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("other", ("其他需要报告", "其他需要说明", "其他需报告", "其他事项")),
+    ("problems", ("存在的主要问题", "主要问题", "存在问题", "问题及改进", "改进情况")),
+    ("review_litigation", ("复议",)),
+    ("applications", ("收到和处理", "依申请公开", "申请情况")),
+    ("active_disclosure", ("主动公开",)),
+    ("overview", ("总体情况", "基本情况", "概述")),
+)
+_NUMBERING = re.compile(
+    r"^(?:第?[一二三四五六七八九十]{1,2}(?:部分)?[、.,:]?|[0-9]{1,2}[、.]|[一二三四五六七八九十]{1,2}\s)"
+)
+_MAX_HEADING = 26
+
+_REPORT_WORDS = ("年度报告", "年报", "工作报告", "年度工作情况")
+_DISCLOSURE_WORDS = ("信息公开", "政务公开")
+_NOT_REPORT_WORDS = ("指南", "通知", "目录", "办法", "规定", "制度", "意见", "方案", "公告", "须知")
+_YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_TITLE_AGENCY = re.compile(r"^(.*?)\s*(?:19|20)\d{2}\s*年")
+_AGENCY_BEFORE_REPORT = re.compile(
+    r"([^\s，。；：:、,（(“”\"《》]{2,30}?)\s*(?:19|20)\d{2}\s*年度?(?:政府|政务)?信息公开"
+)
+_LEADING_FILLER = re.compile(
+    r"^(?:以上为|以上是|以上|现将|本报告为|本报告由|这是|关于|印发|年度|年|月|日|全年|今年|本年)"
+)
+_TRAILING_FILLER = re.compile(r"(?:关于|的)$")
+PRONOUNS = frozenset(
+    {
+        "我局",
+        "本局",
+        "我厅",
+        "本厅",
+        "我委",
+        "本委",
+        "我办",
+        "本办",
+        "本机关",
+        "我单位",
+        "本单位",
+        "我中心",
+        "本中心",
+        "我院",
+        "本院",
+        "我市",
+        "我区",
+        "我县",
+        "我们",
+        "本部门",
+        "我部门",
+    }
+)
+_NAME_CHAR = re.compile(r"[\u4e00-\u9fff]")
+
+
+def heading_key(text: str) -> str | None:
+    """The section a heading paragraph opens, or None for any other paragraph."""
+    compact = label(text)
+    if not compact or compact[0] == "(" or "。" in compact or ";" in compact:
+        return None
+    numbered = _NUMBERING.match(compact)
+    rest = compact[numbered.end() :] if numbered else compact
+    if len(rest) > _MAX_HEADING or (not numbered and len(rest) > 20):
+        return None
+    for key, words in _SECTION_WORDS:
+        if any(word in rest for word in words):
+            return key
+    return None
+
+
+def find_title(paragraphs: list[str]) -> str | None:
+    """The report's title from its first lines: the first line naming a report,
+    with the line above it when the title is printed on two (agency / year+report)."""
+    for index, text in enumerate(paragraphs[:8]):
+        compact = label(text)
+        if (
+            any(word in compact for word in _REPORT_WORDS + _NOT_REPORT_WORDS)
+            and len(compact) <= 60
+        ):
+            if index and _YEAR.match(compact) and not _YEAR.search(label(paragraphs[index - 1])):
+                above = paragraphs[index - 1].strip()
+                if len(label(above)) <= 30 and "。" not in above:
+                    return f"{above}{text.strip()}"
+            return text.strip()
+    return None
+
+
+def is_report_title(title: str | None) -> bool | None:
+    """True for an annual report's title, False for another kind of document, None
+    where the title does not say."""
+    if not title:
+        return None
+    compact = label(title)
+    if any(word in compact for word in _REPORT_WORDS) and any(
+        w in compact for w in _DISCLOSURE_WORDS
+    ):
+        return True
+    if any(word in compact for word in _NOT_REPORT_WORDS):
+        return False
+    return None
+
+
+def plausible_agency(name: str | None) -> bool:
+    if not name:
+        return False
+    compact = label(name)
+    return 2 <= len(compact) <= 40 and compact not in PRONOUNS and bool(_NAME_CHAR.search(compact))
+
+
+def plausible_year(year: object) -> bool:
+    return isinstance(year, int) and 2007 <= year <= 2100
+
+
+def _clean_agency(name: str) -> str | None:
+    name = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", label(name).strip('《》“”"')))
+    return name if plausible_agency(name) else None
+
+
+def agency_from_title(title: str | None) -> str | None:
+    if not title:
+        return None
+    match = _TITLE_AGENCY.match(title.strip())
+    return _clean_agency(match[1]) if match and match[1] else None
+
+
+def agency_from_body(paragraphs: list[str]) -> str | None:
+    """``…以上为区生态环境分局2020年度政府信息公开工作报告`` → 区生态环境分局."""
+    for text in paragraphs:
+        for match in _AGENCY_BEFORE_REPORT.finditer(label(text)):
+            name = _clean_agency(match[1])
+            if name:
+                return name
+    return None
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(char in chars for char in short)
+
+
+def fuller_agency(short: str, paragraphs: list[str]) -> str:
+    """The first longer name in the opening paragraphs that contains the title's short
+    name in order (title ``生态环境中心``, body ``焦作高新区生态环境服务中心``)."""
+    tail = short[-2:]
+    for text in paragraphs[:12]:
+        compact = label(text)
+        end = compact.find(tail)
+        while end != -1:
+            end += len(tail)
+            begin = end
+            while begin > 0 and _NAME_CHAR.match(compact[begin - 1]) and end - begin < 30:
+                begin -= 1
+            candidate = _clean_agency(compact[begin:end])
+            if (
+                candidate
+                and len(candidate) > len(short)
+                and short[:2] in candidate
+                and _is_subsequence(short, candidate)
+            ):
+                return candidate
+            end = compact.find(tail, end)
+    return short
+
+
+def year_from(texts: list[str]) -> int | None:
+    for text in texts:
+        match = _YEAR.search(label(text))
+        if match:
+            return int(match[1])
+    return None
