@@ -26,9 +26,7 @@ def archive_snapshot(data_dir: Path) -> Snapshot:
         return snapshot
     for row in db.query("select id, agency, year from reports"):
         snapshot.reports[row["id"]] = f"{row['agency']} {row['year']}"
-    for row in db.query(
-        "select report_id, table_key, row_key, column_key, value from statistics"
-    ):
+    for row in db.query("select report_id, table_key, row_key, column_key, value from statistics"):
         key = (row["report_id"], row["table_key"], row["row_key"], row["column_key"])
         snapshot.values[key] = row["value"]
     for row in db.query("select report_id, rule, ok from checks"):

@@ -114,20 +114,20 @@ def crawl(
     max_requests: int | None,
 ) -> None:
     """Crawl the registry's portals, keep every file, process and publish the archive."""
-    from archive.nightly import run_nightly
+    from archive.nightly import run_nightly, select_portals
 
     try:
-        summary = run_nightly(
-            data_dir,
-            registry=registry,
-            portal_ids=set(portal_ids),
-            years=set(years) or None,
-            allow_private_hosts=allow_private_hosts,
-            workers=workers,
-            max_requests=max_requests,
-        )
+        portals = select_portals(registry, set(portal_ids))
     except ValueError as error:
         fail(str(error))
+    summary = run_nightly(
+        data_dir,
+        portals,
+        years=set(years) or None,
+        allow_private_hosts=allow_private_hosts,
+        workers=workers,
+        max_requests=max_requests,
+    )
     click.echo(summary.line(), err=not sys.stderr.isatty())
     if summary.failed:
         fail(f"run {summary.run_id} failed: {summary.reason}")
@@ -169,7 +169,9 @@ def serve(data_dir: Path, host: str, port: int) -> None:
 
 @cli.command()
 @data_option
-@click.option("--no-serve", is_flag=True, help="Build the archive and exit; do not start Datasette.")
+@click.option(
+    "--no-serve", is_flag=True, help="Build the archive and exit; do not start Datasette."
+)
 @click.option("--port", default=8001, show_default=True, type=int, help="Datasette's port.")
 def demo(data_dir: Path, no_serve: bool, port: int) -> None:
     """Serve the bundled sample portal on 127.0.0.1, crawl it, build the archive and

@@ -78,30 +78,40 @@ def count_reports(data_dir: Path) -> int:
 
 def run_nightly(
     data_dir: Path,
+    portals: list,
     *,
-    registry: Path | None = None,
-    portal_ids: set[str] | None = None,
     years: set[int] | None = None,
     allow_private_hosts: bool = False,
     workers: int | None = None,
     max_requests: int | None = None,
+    polite: bool = True,
+    log_level: str = "INFO",
 ) -> RunSummary:
-    """One whole run. The crawl itself runs Scrapy in this process (once per process)."""
+    """One whole run over ``portals`` (``crawler.registry.Portal``). The crawl runs
+    Scrapy in this process, so call it once per process."""
     from crawler.run import run_crawl
 
-    portals = select_portals(registry, portal_ids or set())
     data_dir.mkdir(parents=True, exist_ok=True)
     store = RawStore(data_dir / RAW_FILE)
     summary = RunSummary(run_id=new_run_id(), started_at=utc_now(), portals=len(portals))
     store.db["crawl_runs"].upsert(summary.row(), pk="id")
     reports_before = count_reports(data_dir)
-    extra = {"CLOSESPIDER_PAGECOUNT": max_requests} if max_requests else {}
+    portal_rows = [p.row() for p in portals]
+    extra = {
+        "ITEM_PIPELINES": {"pipelines.process.ProcessPipeline": 200},
+        "NIANBAO_WORKERS": workers or 0,
+        "NIANBAO_PORTALS": portal_rows,
+        "LOG_LEVEL": log_level,
+    }
+    if max_requests:
+        extra["CLOSESPIDER_PAGECOUNT"] = max_requests
     crawl = run_crawl(
         portals,
         data_dir,
         run_id=summary.run_id,
         years=years,
         allow_private_hosts=allow_private_hosts,
+        polite=polite,
         extra_settings=extra,
     )
     summary.requests = crawl.get("requests", 0)
@@ -115,7 +125,7 @@ def run_nightly(
     if summary.failed:
         summary.reason = "no portal could be crawled"
     store.db["crawl_runs"].upsert(summary.row(), pk="id")
-    processed = process_pending(data_dir, workers=workers, portals=[p.row() for p in portals])
+    processed = process_pending(data_dir, workers=workers, portals=portal_rows)
     for kind, count in processed.errors_by_kind.items():
         key = f"extract_{kind}"
         summary.errors_by_kind[key] = summary.errors_by_kind.get(key, 0) + count

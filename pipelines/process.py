@@ -200,6 +200,74 @@ def write_results(
     return summary
 
 
+def fetch_row(item) -> dict:
+    """The raw store's row for a kept item (``crawler.items.FetchedDocument``)."""
+    from archive.rawstore import stable_id
+
+    lower = {k.lower(): v for k, v in item.headers.items()}
+    return {
+        "id": stable_id(item.url, item.sha256),
+        "url": item.url,
+        "sha256": item.sha256,
+        "size": len(item.body),
+        "content_type": lower.get("content-type"),
+        "headers": json.dumps(item.headers, ensure_ascii=False),
+        "first_fetched_at": item.fetched_at,
+        "referer": item.referer,
+        "portal_id": item.portal_id,
+        "kind": item.kind,
+        "link_title": item.link_title,
+        "link_date": item.link_date,
+    }
+
+
+class ProcessPipeline:
+    """Second pipeline stage, after ``KeepRawPipeline``: hands each newly kept document
+    to the worker processes as the crawl goes (extraction never runs on the reactor
+    thread) and writes the archive, in a thread, when the spider closes.
+
+    Settings: ``NIANBAO_DATA_DIR``, ``NIANBAO_WORKERS``, ``NIANBAO_PORTALS`` (registry rows
+    saved with the archive)."""
+
+    def __init__(self, data_dir: Path, workers: int | None, portals: list[dict]):
+        self.data_dir = data_dir
+        self.workers = workers
+        self.portals = portals
+        self.pool: WorkerPool | None = None
+        self.in_flight: list[tuple[dict, Future]] = []
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ProcessPipeline:
+        settings = crawler.settings
+        return cls(
+            Path(settings["NIANBAO_DATA_DIR"]),
+            settings.getint("NIANBAO_WORKERS") or None,
+            settings.getlist("NIANBAO_PORTALS"),
+        )
+
+    def process_item(self, item):
+        if getattr(item, "sha256", None) and item.is_new_version:
+            if self.pool is None:
+                self.pool = WorkerPool(self.workers)
+            fetch = fetch_row(item)
+            self.in_flight.append((fetch, self.pool.submit(fetch, item.body)))
+        return item
+
+    async def close_spider(self) -> None:
+        if self.pool is None:
+            return
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        await maybe_deferred_to_future(deferToThread(self._collect_and_write))
+
+    def _collect_and_write(self) -> None:
+        pool = self.pool
+        results = [pool.result(future, fetch) for fetch, future in self.in_flight]
+        pool.close()
+        write_results(self.data_dir, results, self.portals)
+
+
 def processed_document_ids(data_dir: Path) -> set[str]:
     import sqlite_utils
 
@@ -223,9 +291,7 @@ def process_pending(
     them again, as ``nianbao reprocess`` does) and publish the archive."""
     store = RawStore(data_dir / RAW_FILE)
     done = set() if everything else processed_document_ids(data_dir)
-    fetches = [
-        f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done
-    ]
+    fetches = [f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done]
     pool = WorkerPool(workers)
     try:
         results = pool.map(fetches, lambda fetch: store.body(fetch["sha256"]))

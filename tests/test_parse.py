@@ -10,6 +10,7 @@ from pipelines.parse.cells import read_value
 from pipelines.parse.compare import compare_to_expected
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+REPORTS = Path(__file__).parent / "fixtures" / "reports"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 KEY_ORDER = [
     "agency",
@@ -140,3 +141,146 @@ def test_compare_counts_right_wrong_missed_and_ignores_unscored_keys():
     result = compare_to_expected(parsed, expected)
     assert (result.scored, result.right, result.wrong, result.missed) == (5, 2, 1, 2)
     assert any("year" in m for m in result.mismatches)
+
+
+def _seed_003_table_3_with_merged_total_label() -> list[list[str]]:
+    """Table 3 of seed 003 as its Word-HTML and PDF renderings once came out of extraction:
+    the header garbled by merged cells, rows pushed right by their sub-item labels, and the
+    (六)/(七) labels merged over the value columns (the value of (七)总计 one column right)."""
+    note = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
+    header = [
+        [note] + ["申请人情况"] * 9,
+        [note, "自然人", "法人或其他组织"] + ["总计"] * 7,
+        [note, "自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构"] + ["其他"] * 4,
+    ]
+    blank6 = [""] * 6
+    rows = [
+        ["一、本年新收政府信息公开申请数量", *blank6, "0", "", ""],
+        ["二、上年结转政府信息公开申请数量", *blank6, "0", "", ""],
+        ["三、本年度办理结果", "（一）予以公开", *blank6, "0", ""],
+        ["三、本年度办理结果", "（三）不予公开", "1.属于国家秘密", *blank6, "0"],
+        ["", *["（六）其他处理"] * 9],
+        ["", *["（七）总计"] * 7, "0", ""],
+        ["四、结转下年度继续办理", *blank6, "0", "", ""],
+    ]
+    return header + rows
+
+
+def test_a_label_merged_over_the_value_columns_pushes_its_value_right():
+    doc = Document(
+        blocks=[
+            Paragraph("区生态环境分局2020年政府信息公开工作年度报告"),
+            Paragraph("三、收到和处理政府信息公开申请情况"),
+            Table(_seed_003_table_3_with_merged_total_label()),
+        ]
+    )
+    applications = parse_document(doc)["applications"]
+    assert applications["total_processed"] == {**dict.fromkeys(applications["granted"]), "total": 0}
+    assert set(applications["other_processing"].values()) == {None}
+    assert applications["denied_state_secret"]["total"] == 0
+    assert applications["new_received"]["total"] == 0
+
+
+def test_flattened_headers_with_spaces_inside_cells_keep_their_columns():
+    text = (REPORTS / "flattened_tables.txt").read_text()
+    spaced = text.replace(
+        "信息内容 本年制发件数 本年废止件数 现行有效件数",
+        "信息内容 本年 制发件数 本年 废止件数 现行 有效件数",
+    ).replace("信息内容 本年处理决定数量", "信息内容 本年 处理决定 数量")
+    assert spaced.count("本年 处理决定 数量") == 2
+    parsed = parse_text(spaced)
+    assert parsed["active_disclosure"] == parse_text(text)["active_disclosure"]
+    assert parsed["active_disclosure"]["administrative_licensing"] == {"decisions": 1530}
+    assert not any("by position" in warning for warning in parsed["warnings"])
+
+
+def test_publication_date_gives_the_year_before_it_when_the_report_names_none():
+    text = (REPORTS / "real_xuwen_bureau_split_header.txt").read_text()
+    assert parse_text(text)["year"] is None
+    parsed = parse_text(text, {"published": "2024-01-18"})
+    assert parsed["year"] == 2023
+    assert any("2024-01-18" in warning for warning in parsed["warnings"])
+    doc = extract_text_document(text)
+    doc.published = "2021-02-03"
+    assert parse_document(doc)["year"] == 2020
+    assert parse_text(text, {"published": "2024-01-18", "year": 2022})["year"] == 2022
+
+
+def test_year_in_the_text_wins_over_the_publication_date():
+    text = (REPORTS / "real_zhanjiang_gazetteer_2023_rows.txt").read_text()
+    parsed = parse_text(text, {"published": "2025-06-30"})
+    assert parsed["year"] == 2023
+    assert not any("publication" in warning for warning in parsed["warnings"])
+
+
+def _table_2_of_2019_with_current_counts(licensing_now: str) -> Document:
+    rows = [
+        ["第二十条第（五）项", "", "", "", ""],
+        ["信息内容", "上一年项目数量", "本年增/减", "本年项目数量", "处理决定数量"],
+        ["行政许可", "28", "增12", licensing_now, "40"],
+        ["其他对外管理服务事项", "5", "减3", "2", "0"],
+        ["第二十条第（八）项", "", "", "", ""],
+        ["信息内容", "上一年项目数量", "本年增/减", "", ""],
+        ["行政事业性收费", "4", "-1", "", ""],
+    ]
+    return Document(
+        blocks=[
+            Paragraph("某县市场监督管理局2020年政府信息公开工作年度报告"),
+            Paragraph("二、主动公开政府信息情况"),
+            Table(rows),
+        ]
+    )
+
+
+def test_active_change_is_checked_where_both_years_counts_are_printed():
+    parsed = parse_document(_table_2_of_2019_with_current_counts("40"))
+    assert parsed["template"] == "2019"
+    assert parsed["active_disclosure"]["administrative_licensing"] == {
+        "prior_year_items": 28,
+        "change": 12,
+        "decisions": 40,
+    }
+    assert parsed["active_disclosure"]["administrative_fees"] == {
+        "prior_year_items": 4,
+        "change": -1,
+    }
+    assert {"rule": "active_disclosure.change", "ok": True, "detail": ""} in parsed["checks"]
+    failing = parse_document(_table_2_of_2019_with_current_counts("41"))
+    [check] = [c for c in failing["checks"] if c["rule"] == "active_disclosure.change"]
+    assert check["ok"] is False
+    assert "administrative_licensing" in check["detail"]
+    assert "other_management_services" not in check["detail"]
+
+
+def test_active_change_is_not_checked_from_the_prior_count_and_change_alone():
+    parsed = parse_text((SEEDS / "003_070690aef0575d3b.txt").read_text())
+    assert parsed["active_disclosure"]["administrative_licensing"]["change"] == 12
+    assert not any(c["rule"] == "active_disclosure.change" for c in parsed["checks"])
+
+
+def test_pre_2019_parts_the_template_lacks_do_not_run_into_the_section_above():
+    text = "\n".join(
+        [
+            "某市人民政府2016年政府信息公开工作年度报告",
+            "一、概述",
+            "2016年，我市深入实施《条例》。",
+            "三、政府信息依申请公开办理情况",
+            "全年共受理政府信息公开申请12件。",
+            "四、政府信息公开的收费及减免情况",
+            "全年未收取检索、复制、邮寄等费用。",
+            "五、因政府信息公开申请行政复议、提起行政诉讼的情况",
+            "全年未发生行政复议。",
+            "六、政府信息公开工作存在的主要问题及改进措施",
+            "公开内容还不够全面。",
+            "七、需要说明的事项与附表",
+            "无。",
+        ]
+    )
+    parsed = parse_text(text)
+    assert parsed["template"] is None and parsed["is_report"] is True
+    sections = parsed["sections"]
+    assert sections["applications"] == "全年共受理政府信息公开申请12件。"
+    assert "收取" not in "".join(sections.values())
+    assert sections["review_litigation"] == "全年未发生行政复议。"
+    assert sections["problems"] == "公开内容还不够全面。"
+    assert sections["other"] == "无。"

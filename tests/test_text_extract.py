@@ -45,3 +45,34 @@ def test_seed_003_docx_export_gives_three_tables_of_equal_width_rows():
         assert len({len(row) for row in table.rows}) == 1
     assert tables[0].rows[6][:4] == ["行政许可", "28", "增12", "40"]
     assert tables[2].rows[-1][:15] == ["0"] * 15
+
+
+def test_pipe_rows_without_a_leading_pipe_are_rows():
+    doc = extract_text_document(
+        "标题\n第二十条第(一)项 |\n信息内容 | 本年制发件数 |\n规章 | 0 |\n后文\n"
+    )
+    assert _tables(doc)[0].rows == [
+        ["第二十条第(一)项", ""],
+        ["信息内容", "本年制发件数"],
+        ["规章", "0"],
+    ]
+    assert doc.blocks[-1] == Paragraph("后文")
+
+
+def test_one_pipe_cell_per_line_is_cut_into_rows_at_labels_and_the_padded_width():
+    text = "\n".join(
+        ["第二十条第(一)项 |", "|||", "信息内容 |", "本年制发件数 |", "本年废止件数 |"]
+        + ["现行有效件数 |", "规章 |", "/ |", "0 |", "3 |", "行政许可 |", "0 |", "||"]
+    )
+    assert _tables(extract_text_document(text))[0].rows == [
+        ["第二十条第(一)项", "", "", ""],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "/", "0", "3"],
+        ["行政许可", "0", "", ""],
+    ]
+
+
+def test_pipe_cells_with_interior_blanks_keep_their_positions():
+    text = "\n".join(["一、本年新收政府信息公开申请数量 |"] + ["|"] * 6 + ["0 |", "||"])
+    rows = _tables(extract_text_document(text))[0].rows
+    assert rows == [["一、本年新收政府信息公开申请数量", "", "", "", "", "", "", "0", "", ""]]

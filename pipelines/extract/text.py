@@ -1,12 +1,16 @@
 """Plain text and Markdown → Document.
 
-Three table renderings are recognised:
+Four table renderings are recognised:
 
 - tab-separated lines (one row per line); the table goes on across blank lines as long
   as the next non-blank line is again a tab line;
 - one cell per line, each cell line starting with a tab, a blank line ending the row
   (a DOCX export, seed 003); a line without a tab directly under a cell continues it;
-- Markdown pipe tables (``| a | b |``), separator lines dropped.
+- pipe rows, one row per line, with or without the leading pipe (``| a | b |``,
+  ``a | b |``), Markdown separator lines dropped;
+- pipe cells, one cell per line ending in a pipe (``a |``), a run of empty cells printed
+  as a line of pipes (``|||``), as web pages flatten their tables to text. Rows are not
+  marked there: a row starts at a text cell that follows a value or an empty cell.
 
 Every other non-blank line is a Paragraph, with ``#`` heading markers and ``**bold**``
 markers removed.
@@ -32,9 +36,12 @@ def _is_tab_row(line: str) -> bool:
     return "\t" in line and not _is_cell_line(line)
 
 
+_VALUE_LIKE = re.compile(r"^(?:[增减+\-−]?[\d.,]+(?:万元|元|件)?|[/\\\-—–―]*|无)$")
+
+
 def _is_pipe_row(line: str) -> bool:
     stripped = line.strip()
-    return stripped.startswith("|") and stripped.count("|") >= 2
+    return stripped.endswith("|") or stripped.startswith("|") and stripped.count("|") >= 2
 
 
 def _is_blank(line: str) -> bool:
@@ -111,14 +118,51 @@ def _split_pipe_row(line: str) -> list[str]:
     return [cell.strip().replace("**", "") for cell in stripped.split("|")]
 
 
+def _pipe_cells(line: str) -> list[str]:
+    """The cells of one line of the pipe-cell rendering: ``a |`` → [a], ``||`` → ["", ""]."""
+    return [cell.strip() for cell in line.strip().split("|")[:-1]]
+
+
+def _value_like(cell: str) -> bool:
+    return _VALUE_LIKE.match(cell.replace(" ", "")) is not None
+
+
+def _split_at_width(row: list[str], width: int) -> list[list[str]]:
+    """A row that runs on into the next one (a header row followed by a label): cut at the
+    table's width where a label stands there."""
+    rows = [row]
+    while len(rows[-1]) > width and not _value_like(rows[-1][width]):
+        rows[-1:] = [rows[-1][:width], rows[-1][width:]]
+    return rows
+
+
+def _rows_of_cell_stream(cells: list[str]) -> list[list[str]]:
+    """Rows of the pipe-cell rendering: a text cell after a value or an empty cell starts
+    a row; rows padded with empty cells give the table's width, at which a run of text
+    cells (a header row, then a row's label) is cut."""
+    rows: list[list[str]] = [[]]
+    for cell in cells:
+        if not _value_like(cell) and any(_value_like(c) for c in rows[-1]):
+            rows.append([])
+        rows[-1].append(cell)
+    padded = [len(row) for row in rows if row and not row[-1]]
+    if not padded:
+        return [row for row in rows if row]
+    width = max(padded)
+    return [part for row in rows if row for part in _split_at_width(row, width)]
+
+
 def _read_pipe_table(lines: list[str], start: int) -> tuple[Table, int]:
-    rows: list[list[str]] = []
-    i = start
-    while i < len(lines) and _is_pipe_row(lines[i]):
-        if not _PIPE_SEPARATOR.match(lines[i].strip()):
-            rows.append(_split_pipe_row(lines[i]))
-        i += 1
-    return _padded(rows), i
+    end = start
+    while end < len(lines) and _is_pipe_row(lines[end]):
+        end += 1
+    run = [line for line in lines[start:end] if not _PIPE_SEPARATOR.match(line.strip())]
+    one_cell_lines = all(sum(1 for c in _pipe_cells(line) if c) <= 1 for line in run)
+    if len(run) > 1 and one_cell_lines and all(line.strip().endswith("|") for line in run):
+        rows = _rows_of_cell_stream([cell for line in run for cell in _pipe_cells(line)])
+    else:
+        rows = [_split_pipe_row(line) for line in run]
+    return _padded(rows), end
 
 
 def extract_text_document(text: str) -> Document:

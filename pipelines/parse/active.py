@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pipelines.parse.cells import NOT_A_VALUE, label, read_value, yuan_to_10k
 from pipelines.parse.keys import ACTIVE_DISCLOSURE_ITEMS, ACTIVE_DISCLOSURE_LAYOUT
 
+CURRENT_ITEMS = "current_year_items"  # 本年项目数量, printed by some 2019-template reports
 _BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?项")
 
 # (measure, words, template the words vote for); most specific first.
@@ -25,6 +26,8 @@ _MEASURES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
     ("new_published", ("新公开",), "2019"),
     ("total_published", ("公开总数",), "2019"),
     ("prior_year_items", ("上一年",), "2019"),
+    # Not a key of the parsed form: read only for the active_disclosure.change check.
+    (CURRENT_ITEMS, ("本年项目数", "当年项目数"), "2019"),
     ("change", ("增/减", "增减", "增(减)"), "2019"),
     ("decisions", ("本年处理决定",), "2021"),
     ("decisions", ("处理决定",), None),
@@ -81,6 +84,7 @@ class ActiveTable:
     values: dict[str, dict[str, int | float | None]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     votes: dict[str, int] = field(default_factory=dict)
+    current_items: dict[str, int | float | None] = field(default_factory=dict)
 
     @property
     def template(self) -> str | None:
@@ -94,6 +98,30 @@ def _measure(cell: str) -> tuple[str | None, str | None]:
         if any(word in cell for word in words):
             return measure, template
     return None, None
+
+
+def flattened_header(text: str) -> list[str] | None:
+    """A measure header printed as one line with spaces anywhere (``信息内容 本年 制发件数
+    本年 废止件数 现行 有效件数``, a PDF or a flattened page) → its cells, cut where each
+    measure's words begin, so that the n-th measure stands over the n-th value of the rows
+    below (``规章 0 0 3``). None for a line naming no measure."""
+    compact = label(text)
+    matches = sorted(
+        {(compact.find(w), -len(w)) for _, words, _ in _MEASURES for w in words if w in compact}
+    )
+    cuts: list[int] = []
+    end = -1
+    for start, negative_length in matches:
+        if start >= end:
+            cuts.append(start)
+            end = start - negative_length
+    if not cuts:
+        return None
+    cells = [compact[: cuts[0]]] + [
+        compact[a:b] for a, b in zip(cuts, [*cuts[1:], None], strict=True)
+    ]
+    measures = [_measure(cell)[0] for cell in cells[1:]]
+    return cells if None not in measures and len(set(measures)) == len(measures) else None
 
 
 def item_of(cell: str) -> str | None:
@@ -235,6 +263,8 @@ def read_active(rows: list[list[str]], template: str | None) -> ActiveTable:
                     )
                     continue
                 table.warnings.append(f"table 2 {item}: no measure header, read by position")
+            if CURRENT_ITEMS in values:
+                table.current_items[item] = values.pop(CURRENT_ITEMS)
             table.values[item] = values
     table.values = {k: table.values[k] for k in _ITEM_ORDER if k in table.values}
     return table

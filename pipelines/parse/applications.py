@@ -146,6 +146,23 @@ def _aligned(
     return window, start > span[0]
 
 
+def _unmerged_label(
+    raw: list[str], cells: list[str], last_label: int, span: tuple[int, int] | None
+) -> tuple[list[str], int]:
+    """A label merged over value columns (``（七）总计`` repeated from the label column into
+    the 自然人…总计 columns, as Word HTML and PDF tables expand it): the columns it covers
+    hold no value, so they are read as blank and the row as pushed right by its label,
+    like the rows with sub-item labels. Other rows unchanged."""
+    if span is None or last_label < span[0]:
+        return raw, last_label
+    first = last_label
+    while first > 0 and cells[first - 1] == cells[last_label]:
+        first -= 1
+    if first == last_label:
+        return raw, last_label
+    return raw[: first + 1] + [""] * (last_label - first) + raw[last_label + 1 :], first
+
+
 def _trimmed(region: list[str]) -> list[str]:
     """The cells after a label with padding blanks dropped: trailing ones first (rows
     padded to the table's width), then leading ones (a merged label's second cell)."""
@@ -214,7 +231,9 @@ def read_applications(rows: list[list[str]]) -> ApplicationsTable:
         elif key == "other_processing":
             table.other_single = True
         last_label = label_indexes[-1] if label_indexes else -1
-        window, pushed = _aligned(raw, last_label, _header_span(header_rows)) or (
+        span = _header_span(header_rows)
+        raw, last_label = _unmerged_label(raw, cells, last_label, span)
+        window, pushed = _aligned(raw, last_label, span) or (
             _trimmed(raw[last_label + 1 :]),
             False,
         )

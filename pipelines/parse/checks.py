@@ -102,13 +102,36 @@ def _text_vs_table(paragraphs: list[str], table: Table) -> dict | None:
     return _finding("text_vs_table", failures, computed)
 
 
-def run_checks(applications: Table, review: Table, paragraphs: list[str]) -> list[dict]:
-    """Every check that can be computed on the parsed tables and the prose."""
+def _active_change(active: Table, current_items: dict[str, int | float | None]) -> dict | None:
+    """2019 template: 上一年项目数量 + 本年增/减 = 本年项目数量, where the report prints the
+    latter too; a report giving only the prior count and the change is not checked."""
+    failures, computed = [], 0
+    for item, current in current_items.items():
+        prior = active.get(item, {}).get("prior_year_items")
+        change = active.get(item, {}).get("change")
+        if None in (prior, change, current):
+            continue
+        computed += 1
+        if not _close(prior + change, current):
+            failures.append(f"{item}: {prior}{change:+} ≠ 本年 {current}")
+    return _finding("active_disclosure.change", failures, computed)
+
+
+def run_checks(
+    applications: Table,
+    review: Table,
+    paragraphs: list[str],
+    active: Table | None = None,
+    current_items: dict[str, int | float | None] | None = None,
+) -> list[dict]:
+    """Every check that can be computed on the parsed tables and the prose.
+    ``current_items`` holds the 本年项目数量 of table 2 where a report prints it."""
     findings = [
         _balance(applications),
         _outcomes(applications),
         _row_totals(applications),
         _review_totals(review),
+        _active_change(active or {}, current_items or {}),
         _text_vs_table(paragraphs, applications),
     ]
     return [finding for finding in findings if finding]

@@ -8,7 +8,7 @@ from pipelines.parse.cells import label
 
 # Section key → words of its heading; checked in this order.
 _SECTION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("other", ("其他需要报告", "其他需要说明", "其他需报告", "其他事项")),
+    ("other", ("其他需要报告", "其他需要说明", "其他需报告", "其他事项", "需要说明的事项")),
     ("problems", ("存在的主要问题", "主要问题", "存在问题", "问题及改进", "改进情况")),
     ("review_litigation", ("复议",)),
     ("applications", ("收到和处理", "依申请公开", "申请情况")),
@@ -22,14 +22,35 @@ _MAX_HEADING = 26
 
 _REPORT_WORDS = ("年度报告", "年报", "工作报告", "年度工作情况")
 _DISCLOSURE_WORDS = ("信息公开", "政务公开")
-_NOT_REPORT_WORDS = ("指南", "通知", "目录", "办法", "规定", "制度", "意见", "方案", "公告", "须知")
+_NOT_REPORT_WORDS = (
+    "指南",
+    "通知",
+    "目录",
+    "办法",
+    "规定",
+    "制度",
+    "意见",
+    "方案",
+    "公告",
+    "须知",
+    "要点",
+    "总结",
+    "计划",
+)
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _TITLE_AGENCY = re.compile(r"^(.*?)\s*(?:19|20)\d{2}\s*年")
+# "2019年上海市人民政府办公厅政府信息公开工作年度报告": the agency after the year.
+_AGENCY_AFTER_YEAR = re.compile(r"^\s*(?:19|20)\d{2}\s*年度?(.+?)(?:政府|政务)?信息公开")
+# A report naming itself in its first sentence: "现公布泰州市人民政府2017年政府信息公开工作年度报告".
+_TITLE_IN_BODY = re.compile(
+    r"([^\s,。;:、《》“”\"()]{2,30}?(?:19|20)\d{2}年度?(?:政府|政务)?信息公开(?:工作)?(?:年度)?报告)"
+)
 _AGENCY_BEFORE_REPORT = re.compile(
     r"([^\s，。；：:、,（(“”\"《》]{2,30}?)\s*(?:19|20)\d{2}\s*年度?(?:政府|政务)?信息公开"
 )
 _LEADING_FILLER = re.compile(
-    r"^(?:以上为|以上是|以上|现将|本报告为|本报告由|这是|关于|印发|年度|年|月|日|全年|今年|本年)"
+    r"^(?:以上为|以上是|以上|现将|现予公布|现公布|公布|特编制|编制|本报告为|本报告由|这是|关于|印发"
+    r"|年度|年|月|日|全年|今年|本年)"
 )
 _TRAILING_FILLER = re.compile(r"(?:关于|的)$")
 PRONOUNS = frozenset(
@@ -75,20 +96,62 @@ def heading_key(text: str) -> str | None:
     return None
 
 
+def _title_continues(above: str, line: str) -> bool:
+    """The line above is the first half of a title printed on two lines: the agency above
+    "2023年…报告", or "某某2016年" above "政府信息公开工作年度报告"."""
+    above, line = label(above), label(line)
+    if len(above) > 30 or "。" in above or "," in above:
+        return False
+    if _YEAR.match(line):
+        return not _YEAR.search(above)
+    return not _YEAR.search(line) and re.search(r"(?:19|20)\d{2}年度?$", above) is not None
+
+
+_TOP_NUMERAL = re.compile(r"^([一二三四五六七八九十]{1,2})[、.]")
+_NUMERALS = "一二三四五六七八九十"
+
+
+def top_heading_number(text: str) -> int | None:
+    """``五、政府信息公开的收费及减免情况`` → 5: a top-level numbered heading (a short line
+    with no sentence in it), whether or not it opens one of the template's sections."""
+    compact = label(text)
+    match = _TOP_NUMERAL.match(compact)
+    if not match or len(compact) > _MAX_HEADING + 3 or "。" in compact or ";" in compact:
+        return None
+    numeral = match[1]
+    if len(numeral) == 1:
+        return _NUMERALS.index(numeral) + 1
+    if numeral[0] == "十":
+        return 10 + _NUMERALS.index(numeral[1]) + 1
+    return None
+
+
 def find_title(paragraphs: list[str]) -> str | None:
     """The report's title from its first lines: the first line naming a report,
-    with the line above it when the title is printed on two (agency / year+report)."""
+    with the line above it when the title is printed on two."""
     for index, text in enumerate(paragraphs[:8]):
         compact = label(text)
         if (
             any(word in compact for word in _REPORT_WORDS + _NOT_REPORT_WORDS)
             and len(compact) <= 60
         ):
-            if index and _YEAR.match(compact) and not _YEAR.search(label(paragraphs[index - 1])):
-                above = paragraphs[index - 1].strip()
-                if len(label(above)) <= 30 and "。" not in above:
-                    return f"{above}{text.strip()}"
+            if index and _title_continues(paragraphs[index - 1], text):
+                return f"{paragraphs[index - 1].strip()}{text.strip()}"
             return text.strip()
+    return None
+
+
+def title_in_body(paragraphs: list[str]) -> str | None:
+    """A report's name as its opening sentences state it (``现公布子长市人民政府2023年度
+    政府信息公开工作报告``) where no line is a title; names inside 《》 (another document
+    cited) do not count."""
+    for text in paragraphs[:3]:
+        compact = label(text)
+        for match in _TITLE_IN_BODY.finditer(compact):
+            before = compact[: match.start()]
+            if before.count("《") == before.count("》"):
+                name = _LEADING_FILLER.sub("", match[1])
+                return name if plausible_agency(agency_from_title(name)) else None
     return None
 
 
@@ -127,7 +190,10 @@ def agency_from_title(title: str | None) -> str | None:
     if not title:
         return None
     match = _TITLE_AGENCY.match(title.strip())
-    return _clean_agency(match[1]) if match and match[1] else None
+    if match and match[1]:
+        return _clean_agency(match[1])
+    after = _AGENCY_AFTER_YEAR.match(label(title))
+    return _clean_agency(after[1]) if after else None
 
 
 def agency_from_body(paragraphs: list[str]) -> str | None:

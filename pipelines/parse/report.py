@@ -68,8 +68,8 @@ def _flattened_row(text: str, kind: str) -> list[str] | None:
     row = (["".join(labels)] if labels else []) + tokens[len(tokens) - values :]
     if values >= 3 or values and labels and _row_kind(row) == kind:
         return row
-    if not values and kind == "active" and _row_kind(tokens) == "active" and len(tokens) <= 6:
-        return tokens
+    if not values and kind == "active" and _row_kind(tokens) == "active":
+        return active.flattened_header(text) or (tokens if len(tokens) <= 6 else None)
     return None
 
 
@@ -79,6 +79,7 @@ def _route(doc: Document) -> tuple[dict[str, list[list[str]]], dict[str, list[st
     sections: dict[str, list[str]] = {}
     paragraphs: list[str] = []
     section: str | None = None
+    section_number: int | None = None
     context: str | None = None
     for block in doc.blocks:
         if isinstance(block, Table):
@@ -89,15 +90,22 @@ def _route(doc: Document) -> tuple[dict[str, list[list[str]]], dict[str, list[st
             continue
         text = block.text
         key = meta.heading_key(text)
+        number = meta.top_heading_number(text)
         if key:
             if key not in sections or not "".join(sections[key]).strip():
                 sections[key] = []
-            section = key
+            section, section_number = key, number
             context = _TABLE_OF_SECTION.get(key)
             continue
         flattened = _flattened_row(text, context) if context else None
         if flattened:
             rows[context].append(flattened)
+            continue
+        if number and section_number and number > section_number and not _row_kind([text]):
+            # A later top-level part the template does not have (before 2019: 收费及减免,
+            # 咨询处理): its text belongs to no section.
+            section, section_number, context = None, number, None
+            paragraphs.append(text)
             continue
         paragraphs.append(text)
         if section:
@@ -118,11 +126,19 @@ def _template(
     return by_columns or by_rows
 
 
+def _year_before_publication(published: object) -> int | None:
+    """``2024-01-20`` → 2023: reports are published in the first months after their year."""
+    match = re.match(r"((?:19|20)\d{2})-\d{2}", str(published or ""))
+    return int(match[1]) - 1 if match else None
+
+
 def _identity(
-    doc: Document, hints: dict, paragraphs: list[str]
+    doc: Document, hints: dict, paragraphs: list[str], warnings: list[str]
 ) -> tuple[str | None, int | None, str | None]:
     head = paragraphs[:8]
-    title = hints.get("title") or doc.title or meta.find_title(head)
+    title = (
+        hints.get("title") or doc.title or meta.find_title(head) or meta.title_in_body(paragraphs)
+    )
     agency = hints.get("agency") if meta.plausible_agency(hints.get("agency")) else None
     if agency is None:
         short = meta.agency_from_title(meta.find_title(head) or title)
@@ -133,6 +149,12 @@ def _identity(
     if year is None:
         year = meta.year_from([t for t in (title, meta.find_title(head)) if t]) or meta.year_from(
             paragraphs[:12]
+        )
+    published = hints.get("published") or doc.published
+    if year is None and _year_before_publication(published):
+        year = _year_before_publication(published)
+        warnings.append(
+            f"no year in the report: {year} taken as the year before its publication ({published})"
         )
     return agency, year, title
 
@@ -163,20 +185,21 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
         warnings.append("numbers read by OCR: check them against the original")
     rows, section_texts, paragraphs = _route(doc)
     agency, year, title = _identity(
-        doc, hints, [b.text for b in doc.blocks if not isinstance(b, Table)]
+        doc, hints, [b.text for b in doc.blocks if not isinstance(b, Table)], warnings
     )
     apps = applications.read_applications(rows["applications"])
+    active_table = active.read_active(rows["active"], apps.template)
     kind = meta.is_report_title(title)
+    templated = bool(apps.values or active_table.template)
     if (
         kind is False
         and not apps.values
         or kind is None
-        and not apps.values
+        and not templated
         and len(section_texts) < 3
     ):
         warnings.append(f"not an annual report ({title or 'no title'}): nothing parsed")
         return _empty_report(agency, year, title, False, warnings)
-    active_table = active.read_active(rows["active"], apps.template)
     template = _template(active_table, apps, warnings)
     sections = {key: "\n".join(texts) for key, texts in section_texts.items()}
     if template is None and not apps.templated:
@@ -199,6 +222,12 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
         "applications": application_values,
         "review_litigation": review_table.values,
         "sections": sections,
-        "checks": run_checks(application_values, review_table.values, paragraphs),
+        "checks": run_checks(
+            application_values,
+            review_table.values,
+            paragraphs,
+            active_table.values,
+            active_table.current_items,
+        ),
         "warnings": warnings,
     }

@@ -46,12 +46,6 @@ def _groups_add_up(reading: list) -> bool:
     return all(sum(group[:-1]) == group[-1] for group in groups)
 
 
-def _groups_add_up(reading: list) -> bool:
-    size = len(MEASURES)
-    groups = [reading[i : i + size] for i in range(0, len(reading), size)]
-    return all(sum(group[:-1]) == group[-1] for group in groups)
-
-
 def read_review(rows: list[list[str]]) -> ReviewTable:
     """Rows of table 4 (header rows included) → the table."""
     table = ReviewTable()

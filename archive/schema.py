@@ -1,0 +1,320 @@
+"""The archive's shape as data: tables, views and the search index of ``nianbao.db``.
+
+``ensure_db_shape`` creates what is missing and never drops data: new columns are
+added to old tables, views are recreated when their SQL changed, the search index is
+rebuilt when :data:`archive.search.SEARCH_VERSION` moved on.
+
+Column order matters for speed: the long texts of ``reports`` come last, so a facet or
+a list page never reads their overflow pages.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from archive import search
+from archive.rawstore import RAW_TABLES
+from pipelines.parse import keys
+
+SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "REAL", bytes: "BLOB"}
+
+TABLES: dict[str, dict] = {
+    "reports": {
+        "columns": {
+            "id": "TEXT",
+            "agency": "TEXT",
+            "year": "INTEGER",
+            "division_code": "TEXT",
+            "province": "TEXT",
+            "city": "TEXT",
+            "county": "TEXT",
+            "level": "TEXT",
+            "template": "TEXT",
+            "title": "TEXT",
+            "published": "TEXT",
+            "source_url": "TEXT",
+            "best_document": "TEXT",
+            "documents": "INTEGER",
+            "parse_status": "TEXT",
+            "failed_checks": "INTEGER",
+            "warnings": "TEXT",
+            "fts_rowid": "INTEGER",
+            "overview": "TEXT",
+            "problems": "TEXT",
+            "other": "TEXT",
+            "full_text": "TEXT",
+        },
+        "pk": ["id"],
+        "foreign_keys": [("best_document", "documents", "id")],
+        "indexes": [
+            ["year"],
+            ["province", "year"],
+            ["level"],
+            ["template"],
+            ["agency", "year"],
+            ["failed_checks"],
+        ],
+        "unique_indexes": [["fts_rowid"]],
+    },
+    "documents": {
+        "columns": {
+            "id": "TEXT",
+            "report_id": "TEXT",
+            "url": "TEXT",
+            "format": "TEXT",
+            "content_type": "TEXT",
+            "sha256": "TEXT",
+            "size": "INTEGER",
+            "fetched_at": "TEXT",
+            "portal_id": "TEXT",
+            "referer": "TEXT",
+            "kind": "TEXT",
+            "link_title": "TEXT",
+            "link_date": "TEXT",
+            "extraction_method": "TEXT",
+            "page_count": "INTEGER",
+            "ocr": "INTEGER",
+            "is_report": "INTEGER",
+            "cells_read": "INTEGER",
+            "warnings": "TEXT",
+            "error_kind": "TEXT",
+            "error": "TEXT",
+            "parsed": "BLOB",
+        },
+        "pk": ["id"],
+        "foreign_keys": [("report_id", "reports", "id"), ("portal_id", "portals", "id")],
+        "indexes": [["report_id"], ["portal_id"], ["sha256"], ["url"], ["error_kind"]],
+    },
+    "statistics": {
+        "columns": {
+            "report_id": "TEXT",
+            "table_key": "TEXT",
+            "row_key": "TEXT",
+            "column_key": "TEXT",
+            "value": "NUMERIC",
+        },
+        "pk": ["report_id", "table_key", "row_key", "column_key"],
+        "without_rowid": True,
+        "foreign_keys": [("report_id", "reports", "id")],
+        "indexes": [["table_key", "row_key", "column_key", "value"]],
+    },
+    "checks": {
+        "columns": {
+            "report_id": "TEXT",
+            "position": "INTEGER",
+            "rule": "TEXT",
+            "ok": "INTEGER",
+            "detail": "TEXT",
+        },
+        "pk": ["report_id", "position"],
+        "without_rowid": True,
+        "foreign_keys": [("report_id", "reports", "id")],
+        "indexes": [["ok", "rule"]],
+    },
+    "labels": {
+        "columns": {
+            "table_key": "TEXT",
+            "axis": "TEXT",
+            "key": "TEXT",
+            "position": "INTEGER",
+            "zh": "TEXT",
+            "en": "TEXT",
+        },
+        "pk": ["table_key", "axis", "key"],
+        "without_rowid": True,
+    },
+    "portals": {
+        "columns": {
+            "id": "TEXT",
+            "name": "TEXT",
+            "division_code": "TEXT",
+            "province": "TEXT",
+            "city": "TEXT",
+            "county": "TEXT",
+            "level": "TEXT",
+            "kind": "TEXT",
+            "cms": "TEXT",
+            "start_urls": "TEXT",
+            "allowed_domains": "TEXT",
+            "source": "TEXT",
+            "extra": "TEXT",
+        },
+        "pk": ["id"],
+    },
+    **{
+        name: {
+            "columns": {
+                column: SQL_TYPES[kind] for column, kind in RAW_TABLES[name]["columns"].items()
+            },
+            "pk": [RAW_TABLES[name]["pk"]],
+            "indexes": RAW_TABLES[name].get("indexes", []),
+        }
+        for name in ("crawl_runs", "portal_runs")
+    },
+}
+
+# Labels for the outcome groups of the outcome_shares view (keys.OUTCOME_GROUPS).
+OUTCOME_GROUP_LABELS: tuple[keys.Label, ...] = (
+    keys.Label("granted", "予以公开", "Disclosed in full"),
+    keys.Label("partially_granted", "部分公开", "Partially disclosed"),
+    keys.Label("denied", "不予公开", "Refused"),
+    keys.Label("unable", "无法提供", "Unable to provide"),
+    keys.Label("not_processed", "不予处理", "Not processed"),
+    keys.Label("other", "其他处理", "Otherwise handled"),
+)
+
+# (table_key, axis, labels): the rows of the labels table.
+LABEL_GROUPS: tuple[tuple[str, str, tuple[keys.Label, ...]], ...] = (
+    ("report", "table", keys.TABLES),
+    ("report", "section", keys.SECTIONS),
+    ("active_disclosure", "row", keys.ACTIVE_DISCLOSURE_ITEMS),
+    ("active_disclosure", "column", keys.ACTIVE_DISCLOSURE_MEASURES),
+    ("applications", "row", keys.APPLICATION_ROWS),
+    ("applications", "column", keys.APPLICANT_COLUMNS),
+    ("applications", "outcome_group", OUTCOME_GROUP_LABELS),
+    ("review_litigation", "row", keys.REVIEW_GROUPS),
+    ("review_litigation", "column", keys.REVIEW_COLUMNS),
+)
+
+
+def label_rows() -> list[dict]:
+    return [
+        {
+            "table_key": table_key,
+            "axis": axis,
+            "key": label.key,
+            "position": position,
+            "zh": label.zh,
+            "en": label.en,
+        }
+        for table_key, axis, labels in LABEL_GROUPS
+        for position, label in enumerate(labels)
+    ]
+
+
+def _quoted(names: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def _applications_wide_sql() -> str:
+    columns = ",\n  ".join(
+        f"max(CASE WHEN s.column_key = '{c.key}' THEN s.value END) AS {c.key}"
+        for c in keys.APPLICANT_COLUMNS
+    )
+    return f"""CREATE VIEW applications_wide AS
+SELECT s.report_id, r.agency, r.year, r.province, r.level, r.template,
+  l.position AS row_position, s.row_key, l.zh AS row_label,
+  {columns}
+FROM statistics s
+JOIN reports r ON r.id = s.report_id
+LEFT JOIN labels l ON l.table_key = 'applications' AND l.axis = 'row' AND l.key = s.row_key
+WHERE s.table_key = 'applications'
+GROUP BY s.report_id, s.row_key"""
+
+
+def _sum_of(row_keys: tuple[str, ...]) -> str:
+    listed = ", ".join(f"'{key}'" for key in row_keys)
+    return f"sum(CASE WHEN s.row_key IN ({listed}) THEN s.value END)"
+
+
+def _outcome_shares_sql() -> str:
+    total = _sum_of(("total_processed",))
+    counts = ",\n  ".join(
+        f"{_sum_of(rows)} AS {group}" for group, rows in keys.OUTCOME_GROUPS.items()
+    )
+    shares = ",\n  ".join(
+        f"round(100.0 * {_sum_of(rows)} / nullif({total}, 0), 1) AS {group}_pct"
+        for group, rows in keys.OUTCOME_GROUPS.items()
+    )
+    return f"""CREATE VIEW outcome_shares AS
+SELECT r.id AS report_id, r.agency, r.year, r.province, r.level, r.template,
+  {_sum_of(("new_received",))} AS new_received,
+  {total} AS total_processed,
+  {counts},
+  {shares}
+FROM reports r
+JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
+  AND s.column_key = 'total'
+GROUP BY r.id, r.agency, r.year, r.province, r.level, r.template"""
+
+
+PORTAL_STATUS_SQL = """CREATE VIEW portal_status AS
+SELECT p.id AS portal_id, p.name, p.division_code, p.province, p.level, p.cms,
+  pr.finished_at AS last_crawled, pr.outcome AS last_outcome, pr.run_id AS last_run,
+  pr.requests AS last_requests, pr.documents AS last_documents, pr.errors AS last_errors,
+  pr.errors_by_kind AS last_errors_by_kind,
+  (SELECT count(*) FROM documents d WHERE d.portal_id = p.id) AS documents,
+  (SELECT count(DISTINCT d.report_id) FROM documents d WHERE d.portal_id = p.id) AS reports
+FROM portals p
+LEFT JOIN portal_runs pr ON pr.id = (
+  SELECT id FROM portal_runs WHERE portal_id = p.id ORDER BY finished_at DESC, id DESC LIMIT 1
+)"""
+
+# The ranked search page: the plugin adds ``search_match MATCH`` for ``?_search=``, which
+# SQLite pushes into the FTS5 scan, so ``relevance`` (bm25, higher is better) is defined.
+REPORT_SEARCH_SQL = f"""CREATE VIEW report_search AS
+SELECT r.id, r.title, r.agency, r.year, r.province, r.city, r.county, r.level,
+  r.template, r.published, r.parse_status, r.failed_checks, r.source_url,
+  -f.rank AS relevance, r.fts_rowid, f.{search.FTS_TABLE} AS search_match
+FROM {search.FTS_TABLE} f JOIN reports r ON r.fts_rowid = f.rowid"""
+
+VIEWS: dict[str, str] = {
+    "applications_wide": _applications_wide_sql(),
+    "outcome_shares": _outcome_shares_sql(),
+    "portal_status": PORTAL_STATUS_SQL,
+    "report_search": REPORT_SEARCH_SQL,
+}
+
+
+def create_table_sql(name: str, spec: dict) -> str:
+    lines = [f'"{column}" {kind}' for column, kind in spec["columns"].items()]
+    lines.append(f"PRIMARY KEY ({_quoted(spec['pk'])})")
+    lines.extend(
+        f'FOREIGN KEY ("{column}") REFERENCES "{other}"("{other_column}")'
+        for column, other, other_column in spec.get("foreign_keys", [])
+    )
+    body = ",\n  ".join(lines)
+    suffix = " WITHOUT ROWID" if spec.get("without_rowid") else ""
+    return f'CREATE TABLE "{name}" (\n  {body}\n){suffix}'
+
+
+def _ensure_table(db: sqlite_utils.Database, name: str, spec: dict) -> None:
+    if not db[name].exists():
+        db.execute(create_table_sql(name, spec))
+    else:
+        existing = set(db[name].columns_dict)
+        for column, kind in spec["columns"].items():
+            if column not in existing:
+                db.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}')
+    for unique, groups in (
+        (False, spec.get("indexes", [])),
+        (True, spec.get("unique_indexes", [])),
+    ):
+        for columns in groups:
+            db[name].create_index(columns, unique=unique, if_not_exists=True)
+
+
+def _ensure_view(db: sqlite_utils.Database, name: str, sql: str) -> None:
+    row = db.execute("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = ?", [name])
+    current = row.fetchone()
+    if current and current[0] == sql:
+        return
+    db.execute(f'DROP VIEW IF EXISTS "{name}"')
+    db.execute(sql)
+
+
+def ensure_db_shape(db: sqlite_utils.Database) -> None:
+    """Create or bring up to date every table, index, view and the search index. Idempotent."""
+    with db.atomic():
+        for name, spec in TABLES.items():
+            _ensure_table(db, name, spec)
+        fresh_index = not db[search.FTS_TABLE].exists()
+        db.execute(search.fts_table_sql())
+        if fresh_index:
+            search.configure_rank(db)
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version != search.SEARCH_VERSION:
+            search.rebuild_search(db)
+        for name, sql in VIEWS.items():
+            _ensure_view(db, name, sql)
+        db["labels"].upsert_all(label_rows(), pk=TABLES["labels"]["pk"])

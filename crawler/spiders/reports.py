@@ -1,0 +1,135 @@
+"""The one spider: navigates every registry portal with the page family its ``cms``
+column names. It reads nothing itself (page objects do) and stores nothing (the
+pipelines and the raw-store middleware do): list pages lead to further list pages
+and to report pages; report pages yield themselves and their attachments.
+
+Arguments (``scrapy crawl reports -a …`` or ``crawler.run.run_crawl``): ``portals``
+(a list of ``Portal``) or ``registry`` (a CSV path, default the bundled one) with an
+optional ``portal`` (comma-separated ids); ``years`` (``2022,2023`` or a set of ints):
+only reports on those years."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+
+import scrapy
+from scrapy.http import FormRequest, Request, Response
+
+from archive.rawstore import utc_now
+from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE, FetchedDocument
+from crawler.middlewares import STORED, referer_of, response_headers
+from crawler.pages import family_for
+from crawler.pages.common import Link, ListRequest, is_attachment_url, is_report_title, report_year
+from crawler.registry import BUNDLED_REGISTRY, Portal, load_registry
+
+
+def parse_years(years: str | Iterable[int] | None) -> set[int] | None:
+    if years is None or years == "":
+        return None
+    if isinstance(years, str):
+        return {int(part) for part in years.replace(" ", ",").split(",") if part}
+    return {int(year) for year in years} or None
+
+
+class ReportsSpider(scrapy.Spider):
+    name = "reports"
+
+    def __init__(
+        self,
+        portals: list[Portal] | None = None,
+        registry: str | None = None,
+        portal: str | None = None,
+        years: str | Iterable[int] | None = None,
+        *args,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        if portals is None:
+            portals = load_registry(registry or BUNDLED_REGISTRY)
+            if portal:
+                wanted = set(portal.split(","))
+                portals = [p for p in portals if p.id in wanted]
+        self.portals = {p.id: p for p in portals}
+        self.years = parse_years(years)
+
+    def portal(self, portal_id: str) -> Portal | None:
+        return self.portals.get(portal_id)
+
+    def _meta(self, portal: Portal, kind: str, **extra) -> dict:
+        meta = {"portal_id": portal.id, "nianbao_kind": kind, **extra}
+        if not portal.obey_robots:
+            meta["dont_obey_robotstxt"] = True
+        return meta
+
+    def _list_request(self, portal: Portal, page: ListRequest, hops: int) -> Request:
+        meta = self._meta(portal, LIST_PAGE, nianbao_hops=hops)
+        if page.method == "POST":
+            return FormRequest(
+                page.url, formdata=page.formdata, callback=self.parse_list, meta=meta
+            )
+        return Request(page.url, callback=self.parse_list, meta=meta)
+
+    def _document_request(
+        self, portal: Portal, link: Link, referer: str, title: str | None, date: str | None
+    ) -> Request:
+        attachment = is_attachment_url(link.url)
+        return Request(
+            link.url,
+            callback=self.parse_attachment if attachment else self.parse_report,
+            headers={"Referer": referer},
+            meta=self._meta(
+                portal,
+                ATTACHMENT if attachment else REPORT_PAGE,
+                link_title=title,
+                link_date=date,
+            ),
+        )
+
+    async def start(self) -> AsyncIterator[Request]:
+        for portal in self.portals.values():
+            for url in portal.start_urls:
+                yield self._list_request(portal, ListRequest(url), hops=0)
+
+    def parse_list(self, response: Response):
+        portal = self.portals[response.meta["portal_id"]]
+        family = family_for(portal.cms)
+        listing = family.list_page(response)
+        hops = response.meta.get("nianbao_hops", 0)
+        if family.max_hops is None or hops < family.max_hops:
+            for page in listing.next_pages:
+                yield self._list_request(portal, page, hops + 1)
+        for entry in listing.entries:
+            if not is_report_title(entry.title):
+                continue
+            if self.years and report_year(entry.title) not in self.years:
+                self.crawler.stats.inc_value("nianbao/skipped_year")
+                continue
+            self.crawler.stats.inc_value("nianbao/report_links")
+            yield self._document_request(portal, entry, response.url, entry.title, entry.date)
+
+    def parse_report(self, response: Response):
+        portal = self.portals[response.meta["portal_id"]]
+        detail = family_for(portal.cms).detail_page(response)
+        title = response.meta.get("link_title") or detail.title
+        date = response.meta.get("link_date") or detail.date
+        if STORED not in response.flags:  # a held page read from the store is not kept again
+            yield self._document(response, REPORT_PAGE)
+        for attachment in detail.attachments:
+            yield self._document_request(portal, attachment, response.url, title, date)
+
+    def parse_attachment(self, response: Response):
+        yield self._document(response, ATTACHMENT)
+
+    def _document(self, response: Response, kind: str) -> FetchedDocument:
+        return FetchedDocument(
+            url=response.url,
+            body=response.body,
+            status=response.status,
+            headers=response_headers(response),
+            portal_id=response.meta["portal_id"],
+            kind=kind,
+            fetched_at=utc_now(),
+            referer=referer_of(response.request),
+            link_title=response.meta.get("link_title"),
+            link_date=response.meta.get("link_date"),
+        )

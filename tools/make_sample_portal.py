@@ -1,0 +1,955 @@
+"""Build the sample portal under tests/fixtures/portal/ from the five seed reports.
+
+    .venv/bin/python -m tools.make_sample_portal
+
+Reads tests/fixtures/seeds/*.txt (through ``extract_text_document``, so the report
+pages carry the seeds' tables as real ``<table>`` markup) and copies the PDF/DOCX/DOC
+renderings from tests/fixtures/formats/<seed>/. Writes one directory per site (one per
+CMS family, plus an off-site mirror), ``sites.json`` (how each site is served, see
+``crawler.sample_portal``), ``registry.csv`` (the sample registry, ``{site}``
+placeholders) and ``EXPECTED.json`` (exactly which report pages and attachments a crawl
+of each site keeps, from which seed, and what must never be requested). The output is
+committed; rerun after changing a seed or this script.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from w3lib.url import safe_url_string
+
+from pipelines.extract.document import Document, Table
+from pipelines.extract.text import extract_text_document
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+FORMATS = ROOT / "tests" / "fixtures" / "formats"
+OUT = ROOT / "tests" / "fixtures" / "portal"
+
+
+@dataclass(frozen=True)
+class Seed:
+    id: str
+    title: str  # as the report's agency publishes it in its list
+    published: str  # YYYY-MM-DD
+    document: Document
+
+    def file(self, name: str) -> bytes:
+        return (FORMATS / self.id / name).read_bytes()
+
+
+SEED_TITLES = {
+    "000_9b426c064bb490e9": (
+        "焦作高新区生态环境服务中心2023年政府信息公开工作年度报告",
+        "2024-01-20",
+    ),
+    "001_6ef1e1ca7e89b0c7": (
+        "新乡市生态环境局卫辉分局2023年政府信息公开工作年度报告",
+        "2024-01-25",
+    ),
+    "002_730fd97f12cf432f": ("河南省生态环境厅2019年政府信息公开工作年度报告", "2020-01-15"),
+    "003_070690aef0575d3b": ("区生态环境分局2020年政府信息公开工作年度报告", "2021-01-28"),
+    "004_b4f43ef4f0df1505": (
+        "郑州市生态环境局经开分局2021年政务信息公开工作年度报告",
+        "2022-01-18",
+    ),
+}
+
+
+def load_seeds() -> dict[str, Seed]:
+    seeds = {}
+    for seed_id, (title, published) in SEED_TITLES.items():
+        text = (SEEDS / f"{seed_id}.txt").read_text(encoding="utf-8")
+        seeds[seed_id] = Seed(seed_id, title, published, extract_text_document(text))
+    return seeds
+
+
+# --- HTML ---------------------------------------------------------------------------
+
+_NUMBER_LIKE = re.compile(r"^[\d.,+\-—增减%（）()万元 ]*$")
+
+
+def _merged(row: list[str]) -> list[tuple[str, int]]:
+    """Cells with colspans: equal neighbouring labels (never numbers, never blanks) are
+    one merged cell, as the report printed them."""
+    cells: list[tuple[str, int]] = []
+    for text in row:
+        mergeable = text.strip() and not _NUMBER_LIKE.match(text)
+        if cells and mergeable and cells[-1][0] == text:
+            cells[-1] = (text, cells[-1][1] + 1)
+        else:
+            cells.append((text, 1))
+    return cells
+
+
+def table_html(table: Table) -> str:
+    rows = []
+    for row in table.rows:
+        cells = "".join(
+            f'<td colspan="{span}">{html.escape(text)}</td>'
+            if span > 1
+            else f"<td>{html.escape(text)}</td>"
+            for text, span in _merged(row)
+        )
+        rows.append(f"<tr>{cells}</tr>")
+    return (
+        '<table border="1" cellspacing="0" cellpadding="4" class="report-table">\n'
+        + "\n".join(rows)
+        + "\n</table>"
+    )
+
+
+def document_html(document: Document) -> str:
+    parts = []
+    for block in document.blocks:
+        if isinstance(block, Table):
+            parts.append(table_html(block))
+        else:
+            parts.append(f"<p>{html.escape(block.text)}</p>")
+    return "\n".join(parts)
+
+
+def page(title: str, body: str, head: str = "", charset: str | None = "utf-8") -> str:
+    meta = f'<meta charset="{charset}">\n' if charset else ""
+    return (
+        f'<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n{meta}<title>{html.escape(title)}</title>\n'
+        f"{head}</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def link(href: str, title: str, date: str | None = None, tag: str = "li") -> str:
+    date_html = f"<span>{date}</span>" if date else ""
+    return (
+        f'<{tag}><a href="{html.escape(href)}" target="_blank" title="{html.escape(title)}">'
+        f"{html.escape(title)}</a>{date_html}</{tag}>"
+    )
+
+
+def notice_page(title: str, date: str, text: str, charset: str | None = "utf-8") -> str:
+    return page(
+        title,
+        f"<h1>{html.escape(title)}</h1>\n<p>发布日期：{date}</p>\n<p>{html.escape(text)}</p>",
+        charset=charset,
+    )
+
+
+GUIDE_TEXT = "为了更好地提供政府信息公开服务，特编制本指南。公开方式包括主动公开和依申请公开。"
+NOTICE_TEXT = "各科室、各单位：请按照要求做好本年度政务公开各项工作，并于规定时间前报送材料。"
+
+
+# --- one site ---------------------------------------------------------------------
+
+
+@dataclass
+class SiteBuild:
+    name: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    documents: list[dict] = field(default_factory=list)
+    never_requested: list[str] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
+
+    def add(self, path: str, content: str | bytes, encoding: str = "utf-8") -> None:
+        self.files[path] = content if isinstance(content, bytes) else content.encode(encoding)
+
+    def report_page(self, path: str, content: str | bytes, seed: Seed, fmt: str) -> None:
+        """A page carrying (or linking) one seed report, which the crawl must keep."""
+        self.add(path, content)
+        self.expect(path, "report_page", seed, fmt)
+
+    def attachment(self, path: str, seed: Seed, source: str, stored_as: str | None = None) -> None:
+        """One of the seed's files (``report.pdf``…) at ``path`` (stored under
+        ``stored_as`` when the server maps the URL to another file)."""
+        self.add(stored_as or unquote(path), seed.file(source))
+        self.expect(path, "attachment", seed, source.rsplit(".", 1)[1])
+
+    def expect(self, path: str, kind: str, seed: Seed, fmt: str) -> None:
+        """A document the crawl keeps; ``path`` as the crawler requests it
+        (non-ASCII percent-encoded as UTF-8)."""
+        url = safe_url_string("http://host" + path).removeprefix("http://host")
+        self.documents.append({"path": url, "kind": kind, "seed": seed.id, "format": fmt})
+
+    def write(self, root: Path) -> None:
+        site = root / self.name
+        if site.exists():
+            shutil.rmtree(site)
+        for path, content in self.files.items():
+            target = site / path.lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+
+ROBOTS_OPEN = "User-agent: *\nDisallow:\n"
+
+
+def home(
+    site: SiteBuild, name: str, links: list[tuple[str, str]], charset: str | None = "utf-8"
+) -> None:
+    nav = "\n".join(f'<li><a href="{href}">{label}</a></li>' for href, label in links)
+    site.add(
+        "/index.html",
+        page(name, f'<h1>{name}</h1>\n<ul class="nav">\n{nav}\n</ul>', charset=charset),
+        "gb18030" if charset is None else "utf-8",
+    )
+
+
+# --- TRS WCM: createPageHTML pagination, relative and absolute links, robots, 404, mirror
+
+
+def trs_detail(title: str, date: str, content: str, attachments: str = "") -> str:
+    head = f'<meta name="ArticleTitle" content="{html.escape(title)}">\n<meta name="PubDate" content="{date} 10:00">\n'
+    body = (
+        '<div class="header"><a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a></div>\n'
+        f'<div class="article"><h1>{html.escape(title)}</h1>\n<div class="info">发布时间：{date}</div>\n'
+        f'<div class="TRS_Editor">\n{content}\n</div>\n{attachments}</div>'
+    )
+    return page(title, body, head)
+
+
+def trs_list(entries: list[str], current: int, total: int) -> str:
+    body = (
+        '<div class="crumb"><a href="/">首页</a> &gt; <a href="/zwgk/">政府信息公开</a> &gt; 政府信息公开年报</div>\n'
+        '<ul class="list">\n' + "\n".join(entries) + "\n</ul>\n"
+        '<div class="page"><script type="text/javascript">\n'
+        f"var currentPage = {current};//所在页从0开始\nvar countPage = {total}//共多少页\n"
+        'createPageHTML(countPage, currentPage, "index", "html");\n</script></div>'
+    )
+    return page("政府信息公开年报", body, '<script src="/js/page.js"></script>\n')
+
+
+def build_trs(seeds: dict[str, Seed]) -> SiteBuild:
+    site = SiteBuild("trs")
+    s2, s0 = seeds["002_730fd97f12cf432f"], seeds["000_9b426c064bb490e9"]
+    column = "/zwgk/zfxxgk/zfxxgknb"
+    site.add("/robots.txt", "User-agent: *\nDisallow: /internal/\n")
+    site.add("/js/page.js", "function createPageHTML(n, c, name, ext) { /* writes the pager */ }\n")
+    home(
+        site,
+        "河南省生态环境厅",
+        [("/zwgk/index.html", "政府信息公开"), ("/xwzx/index.html", "新闻中心")],
+    )
+    site.add(
+        "/zwgk/index.html",
+        page(
+            "政府信息公开", f'<ul><li><a href="{column}/index.html">政府信息公开年报</a></li></ul>'
+        ),
+    )
+
+    pdf = "P020200115391234567890.pdf"
+    site.report_page(
+        f"{column}/202001/t20200115_2001.html",
+        trs_detail(
+            s2.title,
+            s2.published,
+            document_html(s2.document),
+            f'<div class="attach">附件：<a href="./{pdf}">{s2.title}.pdf</a></div>\n',
+        ),
+        s2,
+        "html",
+    )
+    site.attachment(f"{column}/202001/{pdf}", s2, "report.pdf")
+
+    absolute_pdf = "/attach/2024/01/P020240120351234567890.pdf"
+    site.report_page(
+        f"{column}/202401/t20240120_2401.html",
+        trs_detail(
+            s0.title,
+            s0.published,
+            "<p>全文见附件。</p>",
+            f'<div class="attach">附件：<a href="{absolute_pdf}">{s0.title}.pdf</a></div>\n',
+        ),
+        s0,
+        "html-shell",
+    )
+    site.attachment(absolute_pdf, s0, "report.pdf")
+
+    site.add(
+        f"{column}/201901/t20190110_1901.html",
+        notice_page("河南省生态环境厅政府信息公开指南", "2019-01-10", GUIDE_TEXT),
+    )
+    site.add(
+        f"{column}/202303/t20230301_2301.html",
+        notice_page(
+            "关于做好2023年政府信息公开工作年度报告编制工作的通知", "2023-03-01", NOTICE_TEXT
+        ),
+    )
+    site.add(
+        f"{column}/202403/t20240310_2403.html",
+        notice_page("河南省生态环境厅2024年政务公开工作要点", "2024-03-10", NOTICE_TEXT),
+    )
+    site.add(
+        f"{column}/202001/t20200116_2002.html",
+        notice_page(
+            "图解：河南省生态环境厅2019年政府信息公开工作年度报告", "2020-01-16", NOTICE_TEXT
+        ),
+    )
+    site.add(
+        "/internal/2019/t20190110_1.html",
+        notice_page("河南省生态环境厅2018年政府信息公开工作年度报告", "2019-01-10", NOTICE_TEXT),
+    )
+
+    pages = [
+        [
+            link("./202001/t20200115_2001.html", s2.title, s2.published),
+            link("./201901/t20190110_1901.html", "河南省生态环境厅政府信息公开指南", "2019-01-10"),
+            link(
+                "./202303/t20230301_2301.html",
+                "关于做好2023年政府信息公开工作年度报告编制工作的通知",
+                "2023-03-01",
+            ),
+            link(
+                "http://{{mirror}}/zwgk/nb/t20200115_2001.html", s2.title + "（转载）", s2.published
+            ),
+        ],
+        [
+            link("./202401/t20240120_2401.html", s0.title, s0.published),
+            link(
+                "/internal/2019/t20190110_1.html",
+                "河南省生态环境厅2018年政府信息公开工作年度报告",
+                "2019-01-10",
+            ),
+            link(
+                "./202403/t20240310_2403.html",
+                "河南省生态环境厅2024年政务公开工作要点",
+                "2024-03-10",
+            ),
+        ],
+        [
+            link(
+                "./201802/t20180201_1802.html",
+                "河南省生态环境厅2017年政府信息公开工作年度报告",
+                "2018-02-01",
+            ),
+            link(
+                "./202001/t20200116_2002.html",
+                "图解：河南省生态环境厅2019年政府信息公开工作年度报告",
+                "2020-01-16",
+            ),
+        ],
+    ]
+    for number, entries in enumerate(pages):
+        name = "index.html" if number == 0 else f"index_{number}.html"
+        site.add(f"{column}/{name}", trs_list(entries, number, len(pages)))
+    site.never_requested += [
+        "/internal/2019/t20190110_1.html",  # robots.txt
+        f"{column}/201901/t20190110_1901.html",  # 指南
+        f"{column}/202303/t20230301_2301.html",  # 通知
+        f"{column}/202403/t20240310_2403.html",  # 工作要点
+        f"{column}/202001/t20200116_2002.html",  # 图解
+    ]
+    site.problems.append({"path": f"{column}/201802/t20180201_1802.html", "kind": "http_404"})
+    return site
+
+
+# --- Hanweb: inline datastore + POST dataproxy.jsp, downfile.jsp, Chinese file name
+
+
+def hanweb_detail(title: str, date: str, content: str, attachments: str = "") -> str:
+    head = f'<meta name="ArticleTitle" content="{html.escape(title)}">\n<meta name="pubdate" content="{date} 09:30">\n'
+    body = (
+        f'<div class="main"><h2 class="title">{html.escape(title)}</h2>\n'
+        f'<div class="source">发布日期：{date}</div>\n<div id="zoom">\n{content}\n</div>\n{attachments}</div>'
+    )
+    return page(title, body, head)
+
+
+def hanweb_record(href: str, title: str, date: str) -> str:
+    return f"<record><![CDATA[\n{link(href, title, date)}\n]]></record>"
+
+
+def build_hanweb(seeds: dict[str, Seed]) -> SiteBuild:
+    site = SiteBuild("hanweb")
+    s1, s3 = seeds["001_6ef1e1ca7e89b0c7"], seeds["003_070690aef0575d3b"]
+    site.add("/robots.txt", ROBOTS_OPEN)
+    home(site, "新乡市生态环境局", [("/col/col5000/index.html", "政府信息公开")])
+    site.add(
+        "/col/col5000/index.html",
+        page(
+            "政府信息公开",
+            '<ul><li><a href="/col/col5001/index.html">政府信息公开年报</a></li></ul>',
+        ),
+    )
+
+    docx_name = "2401251030123.docx"
+    download = (
+        f"/module/download/downfile.jsp?classid=0&filename={docx_name}&showname={s1.title}.docx"
+    )
+    site.report_page(
+        "/art/2024/1/25/art_5001_60001.html",
+        hanweb_detail(
+            s1.title,
+            s1.published,
+            document_html(s1.document),
+            f'<p>附件：<a href="{html.escape(download)}">{s1.title}.docx</a></p>\n',
+        ),
+        s1,
+        "html",
+    )
+    site.attachment(download, s1, "report.docx", stored_as=f"/_downloads/{docx_name}")
+
+    chinese_pdf = "/picture/0/" + quote(f"{s3.title}.pdf")
+    site.report_page(
+        "/art/2021/1/28/art_5001_40001.html",
+        hanweb_detail(
+            s3.title,
+            s3.published,
+            "<p>详见附件。</p>",
+            f'<p>附件：<a href="{chinese_pdf}">{s3.title}.pdf</a></p>\n',
+        ),
+        s3,
+        "html-shell",
+    )
+    site.attachment(chinese_pdf, s3, "report.pdf")
+
+    word_title = s1.title + "（Word版）"
+    site.attachment("/picture/0/2401251031456.doc", s1, "report.doc")
+
+    site.add(
+        "/art/2023/3/1/art_5001_50001.html",
+        hanweb_detail("新乡市生态环境局政府信息公开指南", "2023-03-01", f"<p>{GUIDE_TEXT}</p>"),
+    )
+    site.add(
+        "/art/2024/2/1/art_5001_60010.html",
+        hanweb_detail("关于做好2024年政务公开工作的通知", "2024-02-01", f"<p>{NOTICE_TEXT}</p>"),
+    )
+    site.add(
+        "/art/2024/3/10/art_5001_60020.html",
+        hanweb_detail(
+            "新乡市生态环境局2024年政务公开工作要点", "2024-03-10", f"<p>{NOTICE_TEXT}</p>"
+        ),
+    )
+    site.add(
+        "/art/2024/3/20/art_5001_60030.html",
+        hanweb_detail(
+            "新乡市生态环境局2023年度法治政府建设情况报告", "2024-03-20", f"<p>{NOTICE_TEXT}</p>"
+        ),
+    )
+    records = [
+        hanweb_record("/art/2024/1/25/art_5001_60001.html", s1.title, s1.published),
+        hanweb_record(
+            "/art/2023/3/1/art_5001_50001.html", "新乡市生态环境局政府信息公开指南", "2023-03-01"
+        ),
+        hanweb_record(
+            "/art/2024/2/1/art_5001_60010.html", "关于做好2024年政务公开工作的通知", "2024-02-01"
+        ),
+        hanweb_record("/art/2021/1/28/art_5001_40001.html", s3.title, s3.published),
+        hanweb_record("/picture/0/2401251031456.doc", word_title, s1.published),
+        hanweb_record(
+            "/art/2024/3/10/art_5001_60020.html",
+            "新乡市生态环境局2024年政务公开工作要点",
+            "2024-03-10",
+        ),
+        hanweb_record(
+            "/art/2024/3/20/art_5001_60030.html",
+            "新乡市生态环境局2023年度法治政府建设情况报告",
+            "2024-03-20",
+        ),
+    ]
+    per_page, group_size = 3, 1
+    inline = records[: per_page * group_size]
+    datastore = (
+        "<datastore>\n<nextgroup><![CDATA[]]></nextgroup>\n<recordset>\n"
+        + "\n".join(inline)
+        + "\n</recordset>\n</datastore>"
+    )
+    column = (
+        '<div class="bt-position"><a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n'
+        f'<div id="51001"><script type="text/xml">\n{datastore}\n</script></div>\n'
+        "<script>\nvar param_51001 = {col:1,appid:1,webid:1,path:'/',columnid:5001,"
+        "sourceContentType:1,unitid:'51001',webname:'新乡市生态环境局',permissiontype:0};\n</script>\n"
+        "<script>\n$(document).ready(function(){ $('#51001').jpage({ dataStore: dataStore, "
+        f"proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {per_page}, groupSize: {group_size}, "
+        f"totalRecord: {len(records)}, objId: '51001', ajaxParam: param_51001 }}); }});\n</script>"
+    )
+    site.add(
+        "/col/col5001/index.html",
+        page("政府信息公开年报", column, '<script src="/module/web/jpage/jpage.js"></script>\n'),
+    )
+    site.add(
+        "/_jpage/5001.xml",
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><recordset>\n'
+        + "\n".join(records)
+        + "\n</recordset></datastore>\n",
+    )
+    site.never_requested += [
+        "/art/2023/3/1/art_5001_50001.html",
+        "/art/2024/2/1/art_5001_60010.html",
+        "/art/2024/3/10/art_5001_60020.html",
+        "/art/2024/3/20/art_5001_60030.html",
+    ]
+    return site
+
+
+# --- gkmlpt: _CONFIG tree, JSON API with pages, nfw-cms-attachment
+
+
+def gkmlpt_detail(title: str, date: str, content: str, attachments: str = "") -> str:
+    body = (
+        f'<div class="content-box"><h1 class="title">{html.escape(title)}</h1>\n'
+        f'<table class="info"><tr><td>发布日期：{date}</td></tr></table>\n'
+        f'<div class="article-content">\n{content}\n{attachments}</div></div>'
+    )
+    return page(title, body)
+
+
+def gkmlpt_article(number: int, title: str, date: str) -> dict:
+    url = f"http://{{{{gkmlpt}}}}/gkmlpt/content/0/201/post_{number}.html"
+    return {
+        "id": number,
+        "title": title,
+        "url": url,
+        "post_url": url,
+        "created_at": f"{date} 10:00:00",
+        "attachment": [],
+    }
+
+
+def build_gkmlpt(seeds: dict[str, Seed]) -> SiteBuild:
+    site = SiteBuild("gkmlpt")
+    s4, s3 = seeds["004_b4f43ef4f0df1505"], seeds["003_070690aef0575d3b"]
+    site.add("/robots.txt", ROBOTS_OPEN)
+    home(site, "郑州市生态环境局", [("/gkmlpt/index", "政府信息公开目录")])
+    tree = [
+        {"id": 1, "name": "政策文件", "children": []},
+        {"id": 2, "name": "政府信息公开年报", "children": []},
+        {"id": 3, "name": "其他", "children": [{"id": 31, "name": "通知公告", "children": []}]},
+    ]
+    config = f"window._CONFIG = {{ SID: '4101001', TREE: {json.dumps(tree, ensure_ascii=False)} }};"
+    site.add(
+        "/gkmlpt/index",
+        page("政府信息公开目录", f'<div id="app"></div>\n<script>\n{config}\n</script>'),
+    )
+
+    pdf = "/attachment/0/201/201001/4101001.pdf"
+    site.report_page(
+        "/gkmlpt/content/0/201/post_201001.html",
+        gkmlpt_detail(
+            s4.title,
+            s4.published,
+            document_html(s4.document),
+            f'<p><a class="nfw-cms-attachment" href="{pdf}">{s4.title}.pdf</a></p>\n',
+        ),
+        s4,
+        "html",
+    )
+    site.attachment(pdf, s4, "report.pdf")
+
+    docx = "/attachment/0/201/201003/4101003.docx"
+    site.report_page(
+        "/gkmlpt/content/0/201/post_201003.html",
+        gkmlpt_detail(
+            s3.title,
+            s3.published,
+            "<p>报告全文请下载附件。</p>",
+            f'<p><a class="nfw-cms-attachment" href="http://{{{{gkmlpt}}}}{docx}">{s3.title}.docx</a></p>\n',
+        ),
+        s3,
+        "html-shell",
+    )
+    site.attachment(docx, s3, "report.docx")
+
+    site.add(
+        "/gkmlpt/content/0/201/post_201002.html",
+        gkmlpt_detail("郑州市生态环境局政府信息公开指南", "2022-01-05", f"<p>{GUIDE_TEXT}</p>"),
+    )
+    site.add(
+        "/gkmlpt/content/0/201/post_201004.html",
+        gkmlpt_detail(
+            "关于报送2021年政府信息公开工作年度报告的通知", "2021-12-20", f"<p>{NOTICE_TEXT}</p>"
+        ),
+    )
+    site.add(
+        "/gkmlpt/content/0/101/post_101001.html",
+        gkmlpt_detail("郑州市生态环境局行政规范性文件清单", "2022-03-01", f"<p>{NOTICE_TEXT}</p>"),
+    )
+    reports = {
+        "classify": {"id": 2, "name": "政府信息公开年报"},
+        "articles": [
+            gkmlpt_article(201001, s4.title, s4.published),
+            gkmlpt_article(201002, "郑州市生态环境局政府信息公开指南", "2022-01-05"),
+            gkmlpt_article(201003, s3.title, s3.published),
+            gkmlpt_article(201004, "关于报送2021年政府信息公开工作年度报告的通知", "2021-12-20"),
+            gkmlpt_article(201005, "郑州市生态环境局2018年政府信息公开工作年度报告", "2019-01-30"),
+        ],
+    }
+    policies = {
+        "classify": {"id": 1, "name": "政策文件"},
+        "articles": [gkmlpt_article(101001, "郑州市生态环境局行政规范性文件清单", "2022-03-01")],
+    }
+    site.add("/_gkmlpt/2.json", json.dumps(reports, ensure_ascii=False, indent=1))
+    site.add("/_gkmlpt/1.json", json.dumps(policies, ensure_ascii=False, indent=1))
+    site.never_requested += [
+        "/gkmlpt/content/0/201/post_201002.html",
+        "/gkmlpt/content/0/201/post_201004.html",
+        "/gkmlpt/content/0/101/post_101001.html",  # a category that is not the 年报 one
+        "/gkmlpt/api/all/1?page=1&sid=4101001",
+    ]
+    site.problems.append({"path": "/gkmlpt/content/0/201/post_201005.html", "kind": "http_404"})
+    return site
+
+
+# --- 下一页 lists, GBK without any charset, Last-Modified only, a redirect, onclick
+
+
+def gbk(text: str) -> bytes:
+    return text.encode("gb18030")
+
+
+def plain_detail(
+    title: str, date: str, content: str, attachments: str = "", charset: str | None = "utf-8"
+) -> str:
+    body = (
+        f'<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk/">信息公开</a></div>\n'
+        f'<div class="article"><h1>{html.escape(title)}</h1>\n<p class="date">发布日期：{date}</p>\n'
+        f'<div class="content">\n{content}\n</div>\n{attachments}</div>'
+    )
+    return page(title, body, charset=charset)
+
+
+def build_nextlink(seeds: dict[str, Seed]) -> SiteBuild:
+    site = SiteBuild("nextlink")
+    s0, s4, s2 = (
+        seeds["000_9b426c064bb490e9"],
+        seeds["004_b4f43ef4f0df1505"],
+        seeds["002_730fd97f12cf432f"],
+    )
+    site.add("/robots.txt", ROBOTS_OPEN)
+    home(site, "焦作市生态环境局", [("/xxgk/index.html", "信息公开")], charset=None)
+    site.add(
+        "/xxgk/index.html",
+        gbk(
+            page(
+                "信息公开",
+                '<ul><li><a href="/xxgk/nb/list.html">政府信息公开年报</a></li></ul>',
+                charset=None,
+            )
+        ),
+    )
+
+    doc = "/uploads/2024/01/jzgx2023.doc"
+    site.report_page(
+        "/xxgk/nb/2024/0120/c2401.html",
+        gbk(
+            plain_detail(
+                s0.title,
+                "2024年1月20日",
+                document_html(s0.document),
+                f'<p>附件：<a href="javascript:void(0)" onclick="window.open(\'{doc}\')">{s0.title}.doc</a></p>\n',
+                charset=None,
+            )
+        ),
+        s0,
+        "html-gbk",
+    )
+    site.attachment(doc, s0, "report.doc")
+
+    site.report_page(
+        "/xxgk/nb/2022/0118/c2201.html",
+        gbk(plain_detail(s4.title, "2022年1月18日", document_html(s4.document), charset=None)),
+        s4,
+        "html-gbk",
+    )
+
+    site.attachment("/uploads/2020/hnsthjt2019.pdf", s2, "report.pdf")
+
+    site.add(
+        "/xxgk/nb/2023/0105/c2301.html",
+        gbk(
+            notice_page("焦作市生态环境局政府信息公开指南", "2023-01-05", GUIDE_TEXT, charset=None)
+        ),
+    )
+    site.add(
+        "/xxgk/nb/2023/0210/c2302.html",
+        gbk(
+            notice_page(
+                "焦作市生态环境局关于开展2023年政务公开培训的通知",
+                "2023-02-10",
+                NOTICE_TEXT,
+                charset=None,
+            )
+        ),
+    )
+    first = [
+        link("2024/0120/c2401.html", s0.title, "2024-01-20"),
+        link("2022/old_2021.html", s4.title, "2022-01-18"),
+        link("2023/0105/c2301.html", "焦作市生态环境局政府信息公开指南", "2023-01-05"),
+    ]
+    second = [
+        link("../../uploads/2020/hnsthjt2019.pdf", s2.title, "2020-01-15"),
+        link(
+            "2023/0210/c2302.html", "焦作市生态环境局关于开展2023年政务公开培训的通知", "2023-02-10"
+        ),
+    ]
+    site.add(
+        "/xxgk/nb/list.html",
+        gbk(
+            page(
+                "政府信息公开年报",
+                '<ul class="news">\n'
+                + "\n".join(first)
+                + '\n</ul>\n<div class="pages"><span>首页</span> <a href="list_2.html">下一页</a></div>',
+                charset=None,
+            )
+        ),
+    )
+    site.add(
+        "/xxgk/nb/list_2.html",
+        gbk(
+            page(
+                "政府信息公开年报",
+                '<ul class="news">\n'
+                + "\n".join(second)
+                + '\n</ul>\n<div class="pages"><a href="list.html">上一页</a> <span>下一页</span></div>',
+                charset=None,
+            )
+        ),
+    )
+    site.never_requested += ["/xxgk/nb/2023/0105/c2301.html", "/xxgk/nb/2023/0210/c2302.html"]
+    return site
+
+
+# --- generic: home → 政府信息公开 → 年报 column; iframe viewer, embed
+
+
+def build_generic(seeds: dict[str, Seed]) -> SiteBuild:
+    site = SiteBuild("generic")
+    s3, s4 = seeds["003_070690aef0575d3b"], seeds["004_b4f43ef4f0df1505"]
+    site.add("/robots.txt", ROBOTS_OPEN)
+    home(
+        site,
+        "郑州市金水区人民政府",
+        [
+            ("/xwzx/index.html", "新闻中心"),
+            ("/zfxxgk/index.html", "政府信息公开"),
+            ("/zwfw/index.html", "政务服务"),
+            ("/zfxxgk/zn.html", "政府信息公开指南"),
+        ],
+    )
+    site.add(
+        "/zfxxgk/index.html",
+        page(
+            "政府信息公开",
+            "<ul>\n"
+            + "\n".join(
+                [
+                    '<li><a href="/zfxxgk/zn.html">政府信息公开指南</a></li>',
+                    '<li><a href="/zfxxgk/zd/index.html">政府信息公开制度</a></li>',
+                    '<li><a href="/zfxxgk/fdzdgknr/index.html">法定主动公开内容</a></li>',
+                    '<li><a href="/zfxxgk/ndbg/index.html">政府信息公开年报</a></li>',
+                    '<li><a href="/zfxxgk/ysqgk/index.html">依申请公开</a></li>',
+                ]
+            )
+            + "\n</ul>",
+        ),
+    )
+    site.add(
+        "/zfxxgk/zn.html", notice_page("郑州市金水区政府信息公开指南", "2023-01-01", GUIDE_TEXT)
+    )
+    site.add("/zfxxgk/zd/index.html", page("政府信息公开制度", "<p>政府信息公开工作制度。</p>"))
+
+    viewer_pdf = "/uploads/2021/ndbg2020.pdf"
+    site.report_page(
+        "/zfxxgk/ndbg/202101/t20210128_301.html",
+        plain_detail(
+            s3.title,
+            s3.published,
+            document_html(s3.document),
+            f'<iframe src="/pdfjs/web/viewer.html?file={viewer_pdf}" width="100%" height="800"></iframe>\n',
+        ),
+        s3,
+        "html",
+    )
+    site.attachment(viewer_pdf, s3, "report.pdf")
+
+    embedded = "/uploads/2022/jkfj2021.pdf"
+    site.report_page(
+        "/zfxxgk/ndbg/202201/t20220118_302.html",
+        plain_detail(
+            s4.title,
+            s4.published,
+            "<p>报告全文如下：</p>",
+            f'<embed src="{embedded}" type="application/pdf" width="100%" height="800">\n',
+        ),
+        s4,
+        "html-shell",
+    )
+    site.attachment(embedded, s4, "report.pdf")
+
+    site.add(
+        "/zfxxgk/ndbg/202403/t20240301_303.html",
+        notice_page("郑州市金水区2024年政务公开工作要点", "2024-03-01", NOTICE_TEXT),
+    )
+    entries = [
+        link("202101/t20210128_301.html", s3.title, s3.published),
+        link("202201/t20220118_302.html", s4.title, s4.published),
+        link("202403/t20240301_303.html", "郑州市金水区2024年政务公开工作要点", "2024-03-01"),
+    ]
+    site.add(
+        "/zfxxgk/ndbg/index.html",
+        page("政府信息公开年报", '<ul class="list">\n' + "\n".join(entries) + "\n</ul>"),
+    )
+    site.never_requested += [
+        "/zfxxgk/zn.html",
+        "/zfxxgk/ysqgk/index.html",
+        "/zfxxgk/ndbg/202403/t20240301_303.html",
+        "/zwfw/index.html",
+    ]
+    return site
+
+
+def build_mirror(seeds: dict[str, Seed]) -> SiteBuild:
+    """A spam mirror of a report page on another host: linked from the TRS site, never fetched."""
+    site = SiteBuild("mirror")
+    s2 = seeds["002_730fd97f12cf432f"]
+    site.add("/robots.txt", ROBOTS_OPEN)
+    site.add(
+        "/zwgk/nb/t20200115_2001.html",
+        trs_detail(s2.title, s2.published, document_html(s2.document)),
+    )
+    site.never_requested.append("/zwgk/nb/t20200115_2001.html")
+    return site
+
+
+SITES = {
+    "trs": ({"validators": ["etag", "last-modified"], "charset": "utf-8"}, build_trs),
+    "hanweb": ({"validators": ["etag"], "charset": "utf-8"}, build_hanweb),
+    "gkmlpt": (
+        {"validators": ["etag", "last-modified"], "charset": "utf-8", "page_size": 2},
+        build_gkmlpt,
+    ),
+    "nextlink": (
+        {
+            "validators": ["last-modified"],
+            "charset": None,
+            "redirects": {"/xxgk/nb/2022/old_2021.html": "/xxgk/nb/2022/0118/c2201.html"},
+            "flaky": {"/xxgk/nb/list_2.html": 1},
+        },
+        build_nextlink,
+    ),
+    "generic": ({"validators": [], "charset": "utf-8"}, build_generic),
+    "mirror": ({"validators": [], "charset": "utf-8"}, build_mirror),
+}
+
+REGISTRY_ROWS = [
+    (
+        "sample-trs",
+        "河南省生态环境厅（样例：TRS WCM）",
+        "410000",
+        "河南省",
+        "",
+        "",
+        "省",
+        "department",
+        "trs",
+        "http://{trs}/zwgk/zfxxgk/zfxxgknb/index.html",
+        "{trs}",
+    ),
+    (
+        "sample-hanweb",
+        "新乡市生态环境局（样例：Hanweb）",
+        "410700",
+        "河南省",
+        "新乡市",
+        "",
+        "市",
+        "department",
+        "hanweb",
+        "http://{hanweb}/col/col5001/index.html",
+        "{hanweb}",
+    ),
+    (
+        "sample-gkmlpt",
+        "郑州市生态环境局（样例：gkmlpt）",
+        "410100",
+        "河南省",
+        "郑州市",
+        "",
+        "市",
+        "department",
+        "gkmlpt",
+        "http://{gkmlpt}/gkmlpt/index",
+        "{gkmlpt}",
+    ),
+    (
+        "sample-nextlink",
+        "焦作市生态环境局（样例：下一页，GBK）",
+        "410800",
+        "河南省",
+        "焦作市",
+        "",
+        "市",
+        "department",
+        "nextlink",
+        "http://{nextlink}/xxgk/nb/list.html",
+        "{nextlink}",
+    ),
+    (
+        "sample-generic",
+        "郑州市金水区人民政府（样例：通用）",
+        "410105",
+        "河南省",
+        "郑州市",
+        "金水区",
+        "县",
+        "government",
+        "generic",
+        "http://{generic}/",
+        "{generic}",
+    ),
+]
+
+
+def registry_csv() -> str:
+    from crawler.registry import COLUMNS
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in REGISTRY_ROWS:
+        writer.writerow([*row, "", "sample portal (tools/make_sample_portal.py)"])
+    return out.getvalue()
+
+
+def main() -> None:
+    seeds = load_seeds()
+    OUT.mkdir(parents=True, exist_ok=True)
+    config = {}
+    expected = {"portals": {}, "sites_never_requested": ["mirror"], "seeds": sorted(seeds)}
+    site_of_portal = {row[0]: row[8] for row in REGISTRY_ROWS}
+    builds = {}
+    for name, (site_config, build) in SITES.items():
+        builds[name] = build(seeds)
+        builds[name].write(OUT)
+        config[name] = site_config
+    for portal_id, site_name in site_of_portal.items():
+        site = builds[site_name]
+        expected["portals"][portal_id] = {
+            "site": site_name,
+            "documents": site.documents,
+            "never_requested": site.never_requested,
+            "problems": site.problems,
+        }
+    found = {d["seed"] for p in expected["portals"].values() for d in p["documents"]}
+    missing = set(seeds) - found
+    if missing:
+        raise SystemExit(f"seeds missing from the sample portal: {sorted(missing)}")
+    (OUT / "sites.json").write_text(
+        json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    (OUT / "registry.csv").write_text(registry_csv(), encoding="utf-8")
+    (OUT / "EXPECTED.json").write_text(
+        json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    total = sum(len(p["documents"]) for p in expected["portals"].values())
+    print(f"sample portal: {len(SITES)} sites, {total} documents expected, in {OUT}")
+
+
+if __name__ == "__main__":
+    main()
