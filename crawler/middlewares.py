@@ -22,6 +22,7 @@ import ipaddress
 import os
 import re
 import socket
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from scrapy.crawler import Crawler
@@ -243,11 +244,17 @@ def referer_of(request: Request) -> str | None:
 
 
 class NetworkStats(DownloaderStats):
-    """Scrapy's downloader stats, without the responses read from the raw store."""
+    """Scrapy's downloader stats, without the responses read from the raw store, and
+    ``nianbao/crawl_seconds``: from the start to the last response (the crawl itself,
+    without what pipelines do after it)."""
 
     def process_response(self, request: Request, response: Response):
         if STORED in response.flags:
             return response
+        started = self.stats.get_value("start_time")
+        if started is not None:
+            elapsed = (datetime.now(started.tzinfo) - started).total_seconds()
+            self.stats.max_value("nianbao/crawl_seconds", elapsed)
         return super().process_response(request, response)
 
 

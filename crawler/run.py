@@ -110,6 +110,7 @@ def summarise(stats: dict, portals: list[Portal]) -> dict:
         "portals": {portal_id: c["outcome"] for portal_id, c in per_portal.items()},
         "portal_counts": per_portal,
         "finish_reason": stats.get("finish_reason"),
+        "crawl_seconds": stats.get("nianbao/crawl_seconds"),
         "elapsed_seconds": stats.get("elapsed_time_seconds"),
     }
 

@@ -69,4 +69,7 @@ def test_reprocess_without_a_raw_store_fails_with_one_line(tmp_path):
         cwd=ROOT,
     )
     assert result.returncode == 1
-    assert result.stderr.strip() == f"nianbao: no raw store at {tmp_path / 'raw.db'}: nothing to reprocess"
+    assert (
+        result.stderr.strip()
+        == f"nianbao: no raw store at {tmp_path / 'raw.db'}: nothing to reprocess"
+    )

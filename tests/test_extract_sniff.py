@@ -85,3 +85,9 @@ def test_generator_merges_header_labels_and_group_labels():
     assert spans[(3, 0)] == Span(2, 1)
     assert (5, 0) not in spans, "a label over blank values is data, not a header"
     assert expanded_rows(rows, spans)[4][:2] == ["三、结果", "(二) 不公开"]
+
+
+def test_content_type_is_taken_from_scrapy_style_headers():
+    data = (FIRST / "gbk.html").read_bytes()
+    document = extract(data, headers={b"Content-Type": [b"text/html; charset=GBK"]})
+    assert document.method.endswith("(gb18030)") and document.warnings == []

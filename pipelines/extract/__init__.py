@@ -67,6 +67,16 @@ def _mislabel_error(declared: str, data: bytes, url: str | None) -> MislabelledF
     return MislabelledFile(f"expected {_NAMES.get(declared, declared)}{where}, got {what}")
 
 
+def _header(headers: dict, name: str) -> str | None:
+    """One header from a plain dict or Scrapy's (bytes keys, lists of bytes values)."""
+    for key, value in headers.items():
+        key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key.lower() == name:
+            value = value[-1] if isinstance(value, list | tuple) and value else value
+            return value.decode("latin-1") if isinstance(value, bytes) else value
+    return None
+
+
 def extract(
     data: bytes,
     *,
@@ -78,9 +88,7 @@ def extract(
     """The Document of a fetched file. ``headers`` (the response's) supply the Content-Type
     when ``content_type`` is not given; ``ocr`` False turns scanned pages into an error."""
     if content_type is None and headers:
-        lowered = {str(key).lower(): value for key, value in headers.items()}
-        value = lowered.get("content-type")
-        content_type = value.decode("latin-1") if isinstance(value, bytes) else value
+        content_type = _header(headers, "content-type")
     if len(data) > MAX_BYTES:
         raise TooLarge(f"file is {len(data) / 1e6:.0f} MB (limit {MAX_BYTES / 1e6:.0f} MB)")
     fmt = sniff_format(data, content_type, url)

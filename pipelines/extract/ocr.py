@@ -2,9 +2,11 @@
 
 Each page is rendered with pypdfium2 at 300 dpi. Ruling lines are found in the image (long
 runs of dark pixels); the grid they draw, with merged cells where a border is missing,
-becomes the table; the lines are then erased and the page is OCR'd once, and each word goes
-to the cell its box lies in. A cell gets only what was read inside it: nothing is inferred,
-and a cell whose number was read with low confidence is left blank.
+becomes the table. The lines are erased; the page is OCR'd with Tesseract's layout analysis
+and each table once more as a block of rows; each word goes to the cell its box lies in.
+A cell gets only what was read inside it, nothing is inferred: a word straddling a border,
+a number read with low confidence, two readings of a number that disagree, or a digit read
+as a Chinese character leave the cell blank.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pypdfium2
+from PIL import Image
 
 from pipelines.extract.document import ConverterFailed, ConverterMissing
 from pipelines.extract.layout import Line, Page, PositionedTable
@@ -165,8 +168,6 @@ def _tesseract_words(
     image: np.ndarray, psm: int = 3, offset: tuple[int, int] = (0, 0)
 ) -> list[Word]:
     """Words Tesseract reads in the image; boxes shifted by ``offset`` (x, y)."""
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     environment = {**os.environ, "OMP_THREAD_LIMIT": "1"}
