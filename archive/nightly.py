@@ -104,7 +104,7 @@ def run_nightly(
         "LOG_LEVEL": log_level,
     }
     if max_requests:
-        extra["CLOSESPIDER_PAGECOUNT"] = max_requests
+        extra["NIANBAO_MAX_REQUESTS"] = max_requests
     crawl = run_crawl(
         portals,
         data_dir,

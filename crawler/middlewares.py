@@ -31,11 +31,12 @@ from scrapy.downloadermiddlewares.stats import DownloaderStats
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE
 from pipelines.keep import raw_store_for, stored_headers
 
+REQUEST_CAP = "request_cap"  # finish reason of a run stopped by NIANBAO_MAX_REQUESTS
 STORED = "stored"  # flag of a response read from the raw store, not the network
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
 
@@ -244,9 +245,30 @@ def referer_of(request: Request) -> str | None:
 
 
 class NetworkStats(DownloaderStats):
-    """Scrapy's downloader stats, without the responses read from the raw store, and
-    ``nianbao/crawl_seconds``: from the start to the last response (the crawl itself,
-    without what pipelines do after it)."""
+    """Scrapy's downloader stats, counting the network only (not the pages read back
+    from the raw store); ``nianbao/crawl_seconds``, from the start to the last response
+    (the crawl itself, without what pipelines do after it); and the per-run request cap
+    ``NIANBAO_MAX_REQUESTS`` (Scrapy's ``CLOSESPIDER_PAGECOUNT`` would also count the
+    pages read from the store)."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler.stats)
+        self.crawler = crawler
+        self.max_requests = crawler.settings.getint("NIANBAO_MAX_REQUESTS")
+        self.closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request):
+        sent = self.stats.get_value("downloader/request_count", 0)
+        if self.max_requests and sent >= self.max_requests:
+            if not self.closing:
+                self.closing = True
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=REQUEST_CAP))
+            raise IgnoreRequest(f"request cap ({self.max_requests}) reached")
+        return super().process_request(request)
 
     def process_response(self, request: Request, response: Response):
         if STORED in response.flags:

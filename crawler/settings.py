@@ -3,14 +3,14 @@
 robots.txt is obeyed (a portal whose registry row says ``obey_robots=no`` is fetched
 without it: a documented, per-portal decision), AutoThrottle adapts the pace to each
 server, one request at a time per host, retries on 429/5xx wait longer each time, and
-a run stops after ``CLOSESPIDER_PAGECOUNT`` responses. ``JOBDIR`` (set per run) makes a
+a run stops after ``NIANBAO_MAX_REQUESTS`` requests. ``JOBDIR`` (set per run) makes a
 run resumable; the frontier and seen-set stay behind Scrapy's ``SCHEDULER`` and
 ``DUPEFILTER_CLASS`` so scrapy-redis can replace them.
 
 nianbao's own settings: ``NIANBAO_DATA_DIR`` (where ``raw.db`` lives),
-``NIANBAO_RUN_ID``, ``NIANBAO_ALLOW_PRIVATE_HOSTS`` (demo and tests only; also the
-environment variable of that name), ``NIANBAO_REFRESH`` (re-check held documents with
-conditional requests instead of skipping them).
+``NIANBAO_RUN_ID``, ``NIANBAO_MAX_REQUESTS``, ``NIANBAO_ALLOW_PRIVATE_HOSTS`` (demo and
+tests only; also the environment variable of that name), ``NIANBAO_REFRESH`` (re-check
+held documents with conditional requests instead of skipping them).
 """
 
 BOT_NAME = "nianbao"
@@ -39,7 +39,7 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 RETRY_BACKOFF_BASE = 5.0  # seconds before the first retry, doubled for each next one
 RETRY_BACKOFF_MAX = 300.0
 
-CLOSESPIDER_PAGECOUNT = 50_000  # the per-run request cap
+NIANBAO_MAX_REQUESTS = 50_000  # the per-run request cap (network requests only)
 DOWNLOAD_MAXSIZE = 100 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 20 * 1024 * 1024
 

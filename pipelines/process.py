@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -96,8 +96,26 @@ def process_document(fetch: dict, body: bytes, time_limit: int = DOCUMENT_TIME_L
         page_count=extracted.page_count,
         ocr=extracted.ocr,
         warnings=list(extracted.warnings),
+        text=extracted.text(),
     )
     return {"document": document, "parsed": parsed}
+
+
+_worker_store: RawStore | None = None
+
+
+def _start_worker(raw_path: str) -> None:
+    """Worker initialiser: lower priority than the crawl (which waits on the network
+    and must not wait on us), and one read connection to the raw store."""
+    global _worker_store
+    os.nice(5)
+    _worker_store = RawStore(raw_path)
+
+
+def process_stored_document(fetch: dict, time_limit: int = DOCUMENT_TIME_LIMIT) -> dict:
+    """``process_document`` on a body read from the raw store in the worker itself, so
+    the bytes never cross the process boundary (nor the reactor thread)."""
+    return process_document(fetch, _worker_store.body(fetch["sha256"]), time_limit)
 
 
 @dataclass
@@ -135,13 +153,22 @@ class WorkerPool:
     """Worker processes for ``process_document``; a worker that hangs past the limit
     (in C code the alarm cannot interrupt) is replaced and the document recorded."""
 
-    def __init__(self, workers: int | None = None, time_limit: int = DOCUMENT_TIME_LIMIT):
+    def __init__(
+        self, raw_path: Path, workers: int | None = None, time_limit: int = DOCUMENT_TIME_LIMIT
+    ):
+        self.raw_path = str(raw_path)
         self.workers = workers or default_workers()
         self.time_limit = time_limit
-        self._executor = ProcessPoolExecutor(self.workers)
+        self._executor = self._new_executor()
 
-    def submit(self, fetch: dict, body: bytes) -> Future:
-        return self._executor.submit(process_document, fetch, body, self.time_limit)
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, initializer=_start_worker, initargs=(self.raw_path,)
+        )
+
+    def submit(self, fetch: dict) -> Future:
+        """Process one document kept in the raw store (by ``fetch["sha256"]``)."""
+        return self._executor.submit(process_stored_document, fetch, self.time_limit)
 
     def result(self, future: Future, fetch: dict) -> dict:
         limit = self.time_limit + 30
@@ -155,13 +182,13 @@ class WorkerPool:
         for process in list(getattr(self._executor, "_processes", {}).values()):
             process.kill()
         self._executor.shutdown(wait=False, cancel_futures=True)
-        self._executor = ProcessPoolExecutor(self.workers)
+        self._executor = self._new_executor()
 
-    def map(self, fetches: Iterable[dict], body_of: Callable[[dict], bytes]) -> Iterator[dict]:
+    def map(self, fetches: Iterable[dict]) -> Iterator[dict]:
         """Process many documents, keeping at most a few per worker in flight."""
         pending: list[tuple[dict, Future]] = []
         for fetch in fetches:
-            pending.append((fetch, self.submit(fetch, body_of(fetch))))
+            pending.append((fetch, self.submit(fetch)))
             if len(pending) >= self.workers * 4:
                 done_fetch, future = pending.pop(0)
                 yield self.result(future, done_fetch)
@@ -248,9 +275,9 @@ class ProcessPipeline:
     def process_item(self, item):
         if getattr(item, "sha256", None) and item.is_new_version:
             if self.pool is None:
-                self.pool = WorkerPool(self.workers)
+                self.pool = WorkerPool(self.data_dir / RAW_FILE, self.workers)
             fetch = fetch_row(item)
-            self.in_flight.append((fetch, self.pool.submit(fetch, item.body)))
+            self.in_flight.append((fetch, self.pool.submit(fetch)))
         return item
 
     async def close_spider(self) -> None:
@@ -292,9 +319,9 @@ def process_pending(
     store = RawStore(data_dir / RAW_FILE)
     done = set() if everything else processed_document_ids(data_dir)
     fetches = [f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done]
-    pool = WorkerPool(workers)
+    pool = WorkerPool(data_dir / RAW_FILE, workers)
     try:
-        results = pool.map(fetches, lambda fetch: store.body(fetch["sha256"]))
+        results = pool.map(fetches)
         return write_results(data_dir, results, portals)
     finally:
         pool.close()

@@ -344,3 +344,12 @@ def test_a_portal_can_be_crawled_without_robots_txt_when_its_row_says_so(tmp_pat
         answered = portal.stats()["trs"]
     assert answered["GET /internal/2019/t20190110_1.html"] == {"200": 1}
     assert "GET /robots.txt" not in answered
+
+
+def test_a_run_stops_at_the_request_cap(tmp_path):
+    with serve_sample_portal() as portal:
+        summary = crawl(portal, tmp_path, "run-1", extra={"NIANBAO_MAX_REQUESTS": 5})
+        answered = sum(sum(s.values()) for site in portal.stats().values() for s in site.values())
+    assert summary["finish_reason"] == "request_cap"
+    assert summary["requests"] == 5
+    assert answered == 5

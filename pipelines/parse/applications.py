@@ -2,14 +2,19 @@
 
 A row is recognised by the words of its label (tolerant of typos and of the group
 label being repeated in every row, as merged cells are expanded), its seven values by
-where they stand: aligned under the header's 自然人…总计 columns where the header
-says where those are, else the cells after the label with the padding trimmed.
+where they stand. In a grid (a table extracted with its cells) every cell keeps its
+column: the seven columns are those that hold the printed cells of the row and of the
+rows beside it, so a blank cell — left blank, or unreadable after OCR — stays in its
+place. A text rendering may have lost cells: its values are read under the header's
+自然人…总计 columns, else after the label with the padding trimmed, and only where that
+agrees with the columns the rows beside it fix.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pipelines.parse.cells import NOT_A_VALUE, agreed_reading, label, read_value
 from pipelines.parse.keys import APPLICANT_COLUMNS
@@ -199,58 +204,212 @@ def _six_and_no_total(numbers: list) -> bool:
     return numbers[-1] is None and None not in numbers[:-1]
 
 
-def read_applications(rows: list[list[str]]) -> ApplicationsTable:
-    """Rows of table 3 (header rows included, any rendering) → the table.
+@dataclass
+class RowBlock:
+    """The rows of table 3 that one table block (or one flattened line) holds. ``grid``:
+    the block's cells keep their columns, blank cells included (a table extracted from
+    HTML, PDF, DOCX or a scan), so a blank is a position, never padding to close up."""
 
-    A row pushed right by its label that shows six values and no total is ambiguous
-    (a blank total, or any one value missing): it is read as the six applicant
-    columns only where rows standing under the header show the table leaves 总计
-    blank; otherwise it is left null. Either way with a warning."""
-    table = ApplicationsTable()
+    rows: list[list[str]]
+    grid: bool = False
+
+
+@dataclass
+class _Row:
+    key: str
+    cells: list[str]  # as printed, a label merged over value columns blanked
+    start: int  # the first column after the label
+    span: tuple[int, int] | None  # the header's 自然人 and 总计 columns, where known
+    block: int
+    grid: bool
+
+    @cached_property
+    def occupied(self) -> list[int]:
+        """Columns after the label with something printed in them."""
+        return [i for i in range(self.start, len(self.cells)) if self.cells[i].strip()]
+
+    @cached_property
+    def windows(self) -> frozenset[int]:
+        """First columns of the seven-column windows that hold every printed cell, none
+        of them left of the header's 自然人 column where a window can start there (the
+        header's own label cell covers the columns to its left)."""
+        occupied = self.occupied
+        fitting = {
+            first
+            for first in range(self.start, len(self.cells) - WIDTH + 1)
+            if not occupied or first <= occupied[0] and occupied[-1] < first + WIDTH
+        }
+        under_header = {first for first in fitting if self.span and first >= self.span[0]}
+        return frozenset(under_header or fitting)
+
+
+def _scan(blocks: list[RowBlock], table: ApplicationsTable) -> list[_Row]:
+    """The data rows of table 3 with their keys, in order; header rows are collected
+    for the columns they name, a row printed twice is kept once."""
+    found: list[_Row] = []
     header_rows: list[list[str]] = []
     group: str | None = None
-    pushed_without_total: list[str] = []
+    for number, block in enumerate(blocks):
+        for raw in block.rows:
+            cells = [label(cell) for cell in raw]
+            values = [read_value(cell) for cell in raw]
+            label_indexes = [i for i, v in enumerate(values) if v is NOT_A_VALUE]
+            labels = [cells[i] for i in label_indexes]
+            if labels and is_header_row(labels):
+                header_rows.append(cells)
+                table.header_seen = table.header_seen or any("自然人" in c for c in labels)
+                continue
+            key, group = _row_key(labels, group)
+            if key is None:
+                continue
+            if any(row.key == key for row in found):
+                table.warnings.append(f"table 3 row {key} printed twice; the first kept")
+                continue
+            if key in ("other_no_correction", "other_unpaid_fee", "other_misc"):
+                table.other_rows += 1
+            elif key == "other_processing":
+                table.other_single = True
+            span = _header_span(header_rows)
+            unmerged, last_label = _unmerged_label(
+                raw, cells, label_indexes[-1] if label_indexes else -1, span
+            )
+            found.append(_Row(key, unmerged, last_label + 1, span, number, block.grid))
+    return found
+
+
+def _aligned_to_header(rows: list[_Row]) -> bool:
+    """Every row of a block stands left of the header's 自然人 column with its cells under
+    the header's seven columns: the header says where each value is."""
+    span = rows[0].span
+    if span is None:
+        return False
+    return all(
+        row.start <= span[0] and all(span[0] <= i < span[0] + WIDTH for i in row.occupied)
+        for row in rows
+    )
+
+
+def _value_columns(rows: list[_Row]) -> list[int | None]:
+    """For each row, the first of its seven value columns, or None where the cells do not
+    fix it. Rows of one block whose labels end in the same column share their value
+    columns: where a row's blanks (left blank, or unreadable after OCR) leave it more than
+    one place, the others fix it. Then, where the whole block stands under the header,
+    the header's columns; else the distance from the label at which every row whose
+    place is fixed starts its values (a grid drawn from a rendering that had lost the
+    header's columns: values follow each label at one distance)."""
+    shapes: dict[tuple[int, int], frozenset[int]] = {}
+    blocks: dict[int, list[_Row]] = {}
+    for row in rows:
+        shape = (row.block, row.start)
+        shapes[shape] = shapes.get(shape, row.windows) & row.windows
+        blocks.setdefault(row.block, []).append(row)
+    gaps: dict[int, set[int]] = {}
+    for (block, start), windows in shapes.items():
+        if len(windows) == 1:
+            gaps.setdefault(block, set()).add(next(iter(windows)) - start)
+    firsts: list[int | None] = []
+    for row in rows:
+        shared = shapes[(row.block, row.start)]
+        gap = gaps.get(row.block, set())
+        if len(shared) == 1:
+            firsts.append(next(iter(shared)))
+        elif len(row.windows) == 1:
+            firsts.append(next(iter(row.windows)))
+        elif row.span and row.span[0] in row.windows and _aligned_to_header(blocks[row.block]):
+            firsts.append(row.span[0])
+        elif len(gap) == 1 and row.start + next(iter(gap)) in shared:
+            firsts.append(row.start + next(iter(gap)))
+        else:
+            firsts.append(None)
+    return firsts
+
+
+def _text_window(row: _Row) -> tuple[list[str], bool]:
+    """A text rendering's cells for the seven columns: under the header where the header
+    says where they are, else the cells after the label with the padding trimmed; with
+    whether the label pushed them right."""
+    last_label = row.start - 1
+    return _aligned(row.cells, last_label, row.span) or (_trimmed(row.cells[row.start :]), False)
+
+
+def _grid_window(row: _Row, first: int | None) -> list[str] | None:
+    """A grid row's cells for the seven columns: from ``first`` where its window is fixed;
+    blank for a row with nothing printed; the printed run for a row with more values
+    than columns (read as ``_numbers`` reads an extra value); None where the values fit
+    more than one place."""
+    occupied = row.occupied
+    if first is not None:
+        return row.cells[first : first + WIDTH]
+    if not occupied:
+        return [""] * WIDTH
+    if row.windows:
+        return None
+    return row.cells[occupied[0] : occupied[-1] + 1]
+
+
+def _six_in_a_row(row: _Row) -> list[str] | None:
+    """The six applicant cells and a blank total of a grid row that prints six values
+    side by side, or None."""
+    occupied = row.occupied
+    if len(occupied) != WIDTH - 1 or occupied[-1] - occupied[0] != WIDTH - 2:
+        return None
+    return [row.cells[i] for i in occupied] + [""]
+
+
+def read_applications(blocks: list[RowBlock], blanks_printed: bool = True) -> ApplicationsTable:
+    """Table 3's rows (header rows included, any rendering), block by block → the table.
+
+    In a grid a cell keeps its column: a blank is a blank cell, never closed up (see
+    ``_value_columns``). A text rendering may have lost cells, so its values are taken
+    under the header, or after the label with padding trimmed. A row that shows six
+    values and no total where more than one reading is possible (a blank total, or any
+    one value missing) is read as the six applicant columns only where rows whose place
+    is fixed show that the table leaves 总计 blank — which a scan cannot show
+    (``blanks_printed`` False: a blank there may be a cell OCR could not read); otherwise
+    it is left null. Either way with a warning."""
+    table = ApplicationsTable()
+    rows = _scan(blocks, table)
+    firsts = _value_columns(rows)
+    numbers_of: list[list] = []
+    unplaced: list[tuple[int, list[str] | None]] = []
     blank_total_column = False
-    for raw in rows:
-        cells = [label(cell) for cell in raw]
-        values = [read_value(cell) for cell in raw]
-        label_indexes = [i for i, v in enumerate(values) if v is NOT_A_VALUE]
-        labels = [cells[i] for i in label_indexes]
-        if labels and is_header_row(labels):
-            header_rows.append(cells)
-            table.header_seen = table.header_seen or any("自然人" in c for c in labels)
-            continue
-        key, group = _row_key(labels, group)
-        if key is None:
-            continue
-        if key in table.values:
-            table.warnings.append(f"table 3 row {key} printed twice; the first kept")
-            continue
-        if key in ("other_no_correction", "other_unpaid_fee", "other_misc"):
-            table.other_rows += 1
-        elif key == "other_processing":
-            table.other_single = True
-        last_label = label_indexes[-1] if label_indexes else -1
-        span = _header_span(header_rows)
-        raw, last_label = _unmerged_label(raw, cells, last_label, span)
-        window, pushed = _aligned(raw, last_label, span) or (
-            _trimmed(raw[last_label + 1 :]),
-            False,
-        )
-        numbers = _numbers(window, key, table.warnings)
-        if _six_and_no_total(numbers):
+    for index, row in enumerate(rows):
+        if row.grid:
+            window = _grid_window(row, firsts[index])
+            pushed = window is None
             if pushed:
-                pushed_without_total.append(key)
-            else:
-                blank_total_column = True
-        table.values[key] = dict(zip(COLUMNS, numbers, strict=True))
-    for key in pushed_without_total:
-        if blank_total_column:
+                window = _six_in_a_row(row)
+        else:
+            window, pushed = _text_window(row)
+            first = firsts[index]
+            if first is not None and window != row.cells[first : first + WIDTH]:
+                # Read after its label, the row's values would stand in other columns
+                # than the rows beside it fix: two readings.
+                table.warnings.append(
+                    f"table 3 row {row.key}: its values fit the columns of the rows beside "
+                    "it and another place; left null"
+                )
+                window, pushed = [""] * WIDTH, False
+        numbers = _numbers(window, row.key, table.warnings) if window else [None] * WIDTH
+        if pushed:
+            unplaced.append((index, window))
+        elif blanks_printed and _six_and_no_total(numbers):
+            blank_total_column = True
+        numbers_of.append(numbers)
+    for index, window in unplaced:
+        key = rows[index].key
+        if window and _six_and_no_total(numbers_of[index]) and blank_total_column:
             table.warnings.append(
                 f"table 3 row {key}: six values and no 总计, read as the six applicant "
                 "columns as in the rows whose 总计 is blank"
             )
-        else:
-            table.values[key] = dict.fromkeys(COLUMNS)
-            table.warnings.append(f"table 3 row {key}: 6 values for {WIDTH} columns, left null")
+        elif window is None or _six_and_no_total(numbers_of[index]):
+            numbers_of[index] = [None] * WIDTH
+            count = len(rows[index].occupied) if window is None else WIDTH - 1
+            table.warnings.append(
+                f"table 3 row {key}: {count} values for {WIDTH} columns, more than one "
+                "place they can stand, left null"
+            )
+    for row, numbers in zip(rows, numbers_of, strict=True):
+        table.values[row.key] = dict(zip(COLUMNS, numbers, strict=True))
     return table

@@ -28,7 +28,9 @@ APPLICANT_COLUMNS: tuple[Label, ...] = (
 
 APPLICATION_ROWS: tuple[Label, ...] = (
     Label("new_received", "一、本年新收政府信息公开申请数量", "New requests received this year"),
-    Label("carried_over", "二、上年结转政府信息公开申请数量", "Requests carried over from last year"),
+    Label(
+        "carried_over", "二、上年结转政府信息公开申请数量", "Requests carried over from last year"
+    ),
     Label("granted", "（一）予以公开", "Disclosed in full"),
     Label(
         "partially_granted",
@@ -91,7 +93,9 @@ APPLICATION_ROWS: tuple[Label, ...] = (
         "（五）不予处理 1.信访举报投诉类申请",
         "Not processed: petition, report or complaint",
     ),
-    Label("not_processed_duplicate", "（五）不予处理 2.重复申请", "Not processed: duplicate request"),
+    Label(
+        "not_processed_duplicate", "（五）不予处理 2.重复申请", "Not processed: duplicate request"
+    ),
     Label(
         "not_processed_publication",
         "（五）不予处理 3.要求提供公开出版物",

@@ -41,6 +41,9 @@ _ACTIVE_WORDS = active.ROW_WORDS + (
 )
 _SPACES = re.compile(r"\s+")
 _ROW_ORDER = tuple(row.key for row in APPLICATION_ROWS)
+# Document.method of the renderings whose tables are text lines (cells may be lost),
+# not grids.
+TEXT_RENDERINGS = ("text", "doc:antiword")
 PRE_TEMPLATE_WARNING = (
     "no table of the 2019 or 2021 template (a free-form report, as before 2019): "
     "statistics left empty"
@@ -73,20 +76,28 @@ def _flattened_row(text: str, kind: str) -> list[str] | None:
     return None
 
 
-def _route(doc: Document) -> tuple[dict[str, list[list[str]]], dict[str, list[str]], list[str]]:
-    """Rows per table, paragraph texts per section, and all paragraph texts in order."""
-    rows: dict[str, list[list[str]]] = {"active": [], "applications": [], "review": []}
+def _route(
+    doc: Document,
+) -> tuple[dict[str, list[applications.RowBlock]], dict[str, list[str]], list[str]]:
+    """Rows per table (grouped by the block they stand in), paragraph texts per section,
+    and all paragraph texts in order."""
+    rows: dict[str, list[applications.RowBlock]] = {"active": [], "applications": [], "review": []}
     sections: dict[str, list[str]] = {}
     paragraphs: list[str] = []
     section: str | None = None
     section_number: int | None = None
     context: str | None = None
+    grid = not doc.method.startswith(TEXT_RENDERINGS)
     for block in doc.blocks:
         if isinstance(block, Table):
+            groups: dict[str, applications.RowBlock] = {}
             for row in block.rows:
                 context = _row_kind(row) or context
                 if context:
-                    rows[context].append(row)
+                    if context not in groups:
+                        groups[context] = applications.RowBlock([], grid)
+                        rows[context].append(groups[context])
+                    groups[context].rows.append(row)
             continue
         text = block.text
         key = meta.heading_key(text)
@@ -99,7 +110,7 @@ def _route(doc: Document) -> tuple[dict[str, list[list[str]]], dict[str, list[st
             continue
         flattened = _flattened_row(text, context) if context else None
         if flattened:
-            rows[context].append(flattened)
+            rows[context].append(applications.RowBlock([flattened]))
             continue
         if number and section_number and number > section_number and not _row_kind([text]):
             # A later top-level part the template does not have (before 2019: 收费及减免,
@@ -111,6 +122,10 @@ def _route(doc: Document) -> tuple[dict[str, list[list[str]]], dict[str, list[st
         if section:
             sections[section].append(text)
     return rows, sections, paragraphs
+
+
+def _all_rows(blocks: list[applications.RowBlock]) -> list[list[str]]:
+    return [row for block in blocks for row in block.rows]
 
 
 def _template(
@@ -187,8 +202,8 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
     agency, year, title = _identity(
         doc, hints, [b.text for b in doc.blocks if not isinstance(b, Table)], warnings
     )
-    apps = applications.read_applications(rows["applications"])
-    active_table = active.read_active(rows["active"], apps.template)
+    apps = applications.read_applications(rows["applications"], blanks_printed=not doc.ocr)
+    active_table = active.read_active(_all_rows(rows["active"]), apps.template)
     kind = meta.is_report_title(title)
     templated = bool(apps.values or active_table.template)
     if (
@@ -207,7 +222,7 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
         report = _empty_report(agency, year, title, True, warnings)
         report["sections"] = sections
         return report
-    review_table = review.read_review(rows["review"])
+    review_table = review.read_review(_all_rows(rows["review"]))
     warnings += active_table.warnings + apps.warnings + review_table.warnings
     if template is None:
         warnings.append("template not recognised from the labels: tables read, template left null")
