@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive.schema import ensure_db_shape
+from archive.store import refresh_totals
 
 
 def _fsync(path: Path) -> None:
@@ -35,7 +36,7 @@ def _fsync(path: Path) -> None:
 @contextmanager
 def staged_archive(live_path: str | Path) -> Iterator[sqlite_utils.Database]:
     """Yield the archive as a Database on a temporary copy next to ``live_path``
-    (shape ensured); on a clean exit commit, fsync and ``os.replace`` it over the live
+    (shape ensured); on a clean exit sum the per-year totals, commit, fsync and ``os.replace`` it over the live
     file; on an exception delete it and leave the live file untouched."""
     live = Path(live_path)
     live.parent.mkdir(parents=True, exist_ok=True)
@@ -51,6 +52,7 @@ def staged_archive(live_path: str | Path) -> Iterator[sqlite_utils.Database]:
         db.execute("PRAGMA synchronous = OFF")
         ensure_db_shape(db)
         yield db
+        refresh_totals(db)
         if db.conn.in_transaction:
             db.conn.commit()
         db.execute("PRAGMA optimize")

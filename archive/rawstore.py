@@ -90,6 +90,8 @@ RAW_TABLES: dict[str, dict] = {
             "bytes": int,
             "errors": int,
             "errors_by_kind": str,
+            "reason": str,
+            "job": str,
         },
         "pk": "id",
     },

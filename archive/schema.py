@@ -2,10 +2,16 @@
 
 ``ensure_db_shape`` creates what is missing and never drops data: new columns are
 added to old tables, views are recreated when their SQL changed, the search index is
-rebuilt when :data:`archive.search.SEARCH_VERSION` moved on.
+rebuilt when :data:`ARCHIVE_VERSION` moved on.
 
-Column order matters for speed: the long texts of ``reports`` come last, so a facet or
-a list page never reads their overflow pages.
+Speed at 100 000 reports comes from reading few, small rows:
+
+- ``reports`` holds no long text (facets and list pages scan it): the section texts and
+  the full text are in ``report_texts``, one row per report;
+- ``outcome_shares`` is a table, one row per report, written with the report (the sums
+  of its outcome rows and their shares), so a canned query reads one row per report;
+- ``review_litigation_totals`` (per year) is summed when the archive is published;
+- ``statistics`` is WITHOUT ROWID on its natural key, with no second copy as an index.
 """
 
 from __future__ import annotations
@@ -39,22 +45,32 @@ TABLES: dict[str, dict] = {
             "failed_checks": "INTEGER",
             "warnings": "TEXT",
             "fts_rowid": "INTEGER",
+        },
+        "pk": ["id"],
+        "foreign_keys": [("best_document", "documents", "id")],
+        # One index per facet, and per facet within a year (the usual filter).
+        "indexes": [
+            ["year", "province"],
+            ["year", "level"],
+            ["year", "template"],
+            ["province", "year"],
+            ["level"],
+            ["template"],
+            ["agency", "year"],
+            ["failed_checks", "year"],
+        ],
+        "unique_indexes": [["fts_rowid"]],
+    },
+    "report_texts": {
+        "columns": {
+            "report_id": "TEXT",
             "overview": "TEXT",
             "problems": "TEXT",
             "other": "TEXT",
             "full_text": "TEXT",
         },
-        "pk": ["id"],
-        "foreign_keys": [("best_document", "documents", "id")],
-        "indexes": [
-            ["year"],
-            ["province", "year"],
-            ["level"],
-            ["template"],
-            ["agency", "year"],
-            ["failed_checks"],
-        ],
-        "unique_indexes": [["fts_rowid"]],
+        "pk": ["report_id"],
+        "foreign_keys": [("report_id", "reports", "id")],
     },
     "documents": {
         "columns": {
@@ -96,7 +112,48 @@ TABLES: dict[str, dict] = {
         "pk": ["report_id", "table_key", "row_key", "column_key"],
         "without_rowid": True,
         "foreign_keys": [("report_id", "reports", "id")],
-        "indexes": [["table_key", "row_key", "column_key", "value"]],
+    },
+    "outcome_shares": {
+        "columns": {
+            "report_id": "TEXT",
+            "agency": "TEXT",
+            "year": "INTEGER",
+            "province": "TEXT",
+            "level": "TEXT",
+            "template": "TEXT",
+            "new_received": "NUMERIC",
+            "total_processed": "NUMERIC",
+            **{group: "NUMERIC" for group in keys.OUTCOME_GROUPS},
+            **{f"{group}_pct": "REAL" for group in keys.OUTCOME_GROUPS},
+            "refused_or_unable": "NUMERIC",
+            "refused_or_unable_pct": "REAL",
+        },
+        "pk": ["report_id"],
+        "foreign_keys": [("report_id", "reports", "id")],
+        "indexes": [
+            ["year", "new_received"],
+            ["year", "refused_or_unable_pct"],
+            # Covers totals by province and year: an index scan, no table rows read.
+            [
+                "province",
+                "year",
+                "new_received",
+                "total_processed",
+                "granted",
+                "denied",
+                "unable",
+            ],
+        ],
+    },
+    "review_litigation_totals": {
+        "columns": {
+            "year": "INTEGER",
+            "group_key": "TEXT",
+            **{column.key: "NUMERIC" for column in keys.REVIEW_COLUMNS},
+            "reports": "INTEGER",
+        },
+        "pk": ["year", "group_key"],
+        "without_rowid": True,
     },
     "checks": {
         "columns": {
@@ -217,25 +274,62 @@ def _sum_of(row_keys: tuple[str, ...]) -> str:
     return f"sum(CASE WHEN s.row_key IN ({listed}) THEN s.value END)"
 
 
-def _outcome_shares_sql() -> str:
-    total = _sum_of(("total_processed",))
-    counts = ",\n  ".join(
-        f"{_sum_of(rows)} AS {group}" for group, rows in keys.OUTCOME_GROUPS.items()
+def _share(count: str) -> str:
+    return f"round(100.0 * {count} / nullif(total_processed, 0), 1)"
+
+
+REFUSED_OR_UNABLE = (
+    "CASE WHEN denied IS NULL AND unable IS NULL THEN NULL "
+    "ELSE ifnull(denied, 0) + ifnull(unable, 0) END"
+)
+
+
+def outcome_shares_insert_sql(where: str) -> str:
+    """INSERT of the ``outcome_shares`` rows of the reports matching ``where`` (over
+    ``reports r``): the total column of table 3, summed by outcome group."""
+    sums = {
+        "new_received": ("new_received",),
+        "total_processed": ("total_processed",),
+        **keys.OUTCOME_GROUPS,
+    }
+    summed = ",\n    ".join(f"{_sum_of(rows)} AS {name}" for name, rows in sums.items())
+    groups = list(keys.OUTCOME_GROUPS)
+    values = [
+        "report_id, agency, year, province, level, template",
+        *sums,
+        *(_share(group) for group in groups),
+        REFUSED_OR_UNABLE,
+        _share(f"({REFUSED_OR_UNABLE})"),
+    ]
+    columns = ", ".join(TABLES["outcome_shares"]["columns"])
+    selected = ",\n  ".join(values)
+    return f"""INSERT INTO outcome_shares ({columns})
+SELECT {selected}
+FROM (
+  SELECT r.id AS report_id, r.agency, r.year, r.province, r.level, r.template,
+    {summed}
+  FROM reports r
+  JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
+    AND s.column_key = 'total'
+  WHERE {where}
+  GROUP BY r.id
+)"""
+
+
+def review_litigation_totals_insert_sql() -> str:
+    """INSERT of every ``review_litigation_totals`` row: table 4 summed by year."""
+    sums = ",\n  ".join(
+        f"sum(CASE WHEN s.column_key = '{c.key}' THEN s.value END)" for c in keys.REVIEW_COLUMNS
     )
-    shares = ",\n  ".join(
-        f"round(100.0 * {_sum_of(rows)} / nullif({total}, 0), 1) AS {group}_pct"
-        for group, rows in keys.OUTCOME_GROUPS.items()
-    )
-    return f"""CREATE VIEW outcome_shares AS
-SELECT r.id AS report_id, r.agency, r.year, r.province, r.level, r.template,
-  {_sum_of(("new_received",))} AS new_received,
-  {total} AS total_processed,
-  {counts},
-  {shares}
-FROM reports r
-JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
-  AND s.column_key = 'total'
-GROUP BY r.id, r.agency, r.year, r.province, r.level, r.template"""
+    columns = ", ".join(TABLES["review_litigation_totals"]["columns"])
+    # CROSS JOIN keeps reports outside: one primary-key seek into statistics per report.
+    return f"""INSERT INTO review_litigation_totals ({columns})
+SELECT r.year, s.row_key,
+  {sums},
+  count(DISTINCT s.report_id)
+FROM reports r CROSS JOIN statistics s
+WHERE s.report_id = r.id AND s.table_key = 'review_litigation'
+GROUP BY r.year, s.row_key"""
 
 
 PORTAL_STATUS_SQL = """CREATE VIEW portal_status AS
@@ -251,19 +345,34 @@ LEFT JOIN portal_runs pr ON pr.id = (
 )"""
 
 # The ranked search page: the plugin adds ``search_match MATCH`` for ``?_search=``, which
-# SQLite pushes into the FTS5 scan, so ``relevance`` (bm25, higher is better) is defined.
+# SQLite pushes into the FTS5 scan, so ``relevance`` (bm25, higher is better) is defined,
+# and a bound on ``fts_rowid`` (the newest N matches), which FTS5 also takes. The LEFT
+# JOIN on rowid (every entry has its report) lets SQLite skip ``reports`` in a count.
 REPORT_SEARCH_SQL = f"""CREATE VIEW report_search AS
 SELECT r.id, r.title, r.agency, r.year, r.province, r.city, r.county, r.level,
   r.template, r.published, r.parse_status, r.failed_checks, r.source_url,
-  -f.rank AS relevance, r.fts_rowid, f.{search.FTS_TABLE} AS search_match
-FROM {search.FTS_TABLE} f JOIN reports r ON r.fts_rowid = f.rowid"""
+  -f.rank AS relevance, f.rowid AS fts_rowid, f.{search.FTS_TABLE} AS search_match
+FROM {search.FTS_TABLE} f LEFT JOIN reports r ON r.rowid = f.rowid"""
 
 VIEWS: dict[str, str] = {
     "applications_wide": _applications_wide_sql(),
-    "outcome_shares": _outcome_shares_sql(),
     "portal_status": PORTAL_STATUS_SQL,
     "report_search": REPORT_SEARCH_SQL,
 }
+
+# Rebuilt from ``documents`` (each keeps its parsed form) when the archive's shape changes.
+DERIVED_TABLES = (
+    "reports",
+    "report_texts",
+    "statistics",
+    "checks",
+    "outcome_shares",
+    "review_litigation_totals",
+    search.FTS_TABLE,
+)
+# Bump when a derived table or the search index (archive.search.index_text) changes:
+# ensure_db_shape then re-derives every report of an older archive from its documents.
+ARCHIVE_VERSION = 2
 
 
 def create_table_sql(name: str, spec: dict) -> str:
@@ -303,18 +412,34 @@ def _ensure_view(db: sqlite_utils.Database, name: str, sql: str) -> None:
     db.execute(sql)
 
 
+def _drop_derived(db: sqlite_utils.Database) -> None:
+    for name, kind in db.execute("SELECT name, type FROM sqlite_master").fetchall():
+        if kind == "view" and (name in VIEWS or name in TABLES):
+            db.execute(f'DROP VIEW "{name}"')
+    for name in DERIVED_TABLES:
+        db.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
-    """Create or bring up to date every table, index, view and the search index. Idempotent."""
+    """Create or bring up to date every table, index, view and the search index. Idempotent.
+    An archive of an older :data:`ARCHIVE_VERSION` gets its derived tables rebuilt from
+    its documents."""
     with db.atomic():
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        stale = version != ARCHIVE_VERSION and db["documents"].exists()
+        if stale:
+            _drop_derived(db)
         for name, spec in TABLES.items():
             _ensure_table(db, name, spec)
-        fresh_index = not db[search.FTS_TABLE].exists()
-        db.execute(search.fts_table_sql())
-        if fresh_index:
+        if not db[search.FTS_TABLE].exists():
+            db.execute(search.fts_table_sql())
             search.configure_rank(db)
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version != search.SEARCH_VERSION:
-            search.rebuild_search(db)
         for name, sql in VIEWS.items():
             _ensure_view(db, name, sql)
         db["labels"].upsert_all(label_rows(), pk=TABLES["labels"]["pk"])
+        if stale:
+            from archive.store import rederive_reports  # store builds on this module
+
+            rederive_reports(db)
+        if version != ARCHIVE_VERSION:
+            db.execute(f"PRAGMA user_version = {ARCHIVE_VERSION}")

@@ -13,9 +13,14 @@ exactly where its characters are adjacent in the text:
 - ``罚`` → the prefix ``"罚"*`` (a bigram starting with 罚, or 罚 ending a run);
 - ``2023年报`` → ``"2023 年报"``; several words separated by spaces must all occur.
 
-The Datasette plugin (``archive/plugins/nianbao_search.py``) puts :func:`fts_query`
+The Datasette plugin (``archive/plugins/nianbao_site.py``) puts :func:`fts_query`
 in place of Datasette's own ``escape_fts`` on the archive's connections, so the table
 search box and ``?_search=`` use it unchanged.
+
+The index is contentless: the words live in ``reports`` (title, agency) and
+``report_texts`` (full text); an entry is removed by giving FTS5 its old shadow text.
+A report's rowid in the index orders the newest year first (:func:`fts_rowid`), so the
+plugin can rank "the most recent N matches" of a very common word with a rowid bound.
 """
 
 from __future__ import annotations
@@ -31,8 +36,6 @@ FTS_COLUMNS = ("title", "agency", "full_text")
 # bm25 weights of the columns above: a word in the title or the agency's name counts
 # more than the same word in the body.
 FTS_WEIGHTS = (10.0, 5.0, 1.0)
-# Bump when index_text changes: ensure_db_shape rebuilds the index of an older archive.
-SEARCH_VERSION = 1
 
 _HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
@@ -113,10 +116,12 @@ def fts_query(query: str | None) -> str:
     return " ".join(phrases) or '""'
 
 
-def fts_rowid(report_id: str) -> int:
-    """The report's rowid in the search index: a number derived from its id, so the
-    index survives VACUUM and rebuilding (60 bits of the id's hex digits)."""
-    return int(report_id[:15], 16)
+def fts_rowid(report_id: str, year: int) -> int:
+    """The report's rowid in the search index (and in ``reports``): derived from its
+    year and id, so it survives VACUUM and rebuilding. Newer years get smaller rowids
+    (a matching report of 2024 comes before one of 2019 in rowid order); within a year
+    the order is the id's (48 bits of its hex digits)."""
+    return ((3000 - int(year)) << 48) | int(report_id[:12], 16)
 
 
 def fts_table_sql() -> str:
@@ -131,10 +136,9 @@ def _shadow(values: dict) -> list[str]:
     return [index_text(values.get(column)) for column in FTS_COLUMNS]
 
 
-def index_report(db: sqlite_utils.Database, report_id: str, old: dict | None, new: dict | None):
-    """Replace a report's entry in the contentless index. ``old`` must hold the
-    title/agency/full_text last indexed (FTS5 removes an entry by its tokens)."""
-    rowid = fts_rowid(report_id)
+def index_report(db: sqlite_utils.Database, rowid: int, old: dict | None, new: dict | None):
+    """Replace the index entry at ``rowid``. ``old`` must hold the title/agency/full_text
+    last indexed there (FTS5 removes a contentless entry by its tokens)."""
     placeholders = ", ".join("?" for _ in FTS_COLUMNS)
     columns = ", ".join(FTS_COLUMNS)
     if old is not None:
@@ -156,20 +160,24 @@ def configure_rank(db: sqlite_utils.Database) -> None:
 
 
 def rebuild_search(db: sqlite_utils.Database) -> None:
-    """Drop and rebuild the whole index from ``reports`` (after a change of
-    :func:`index_text`, or to repair it). One transaction."""
-    columns = ", ".join(FTS_COLUMNS)
+    """Drop and rebuild the whole index from ``reports`` and ``report_texts`` (after a
+    change of :func:`index_text`, or to repair it), then merge it into one segment."""
     placeholders = ", ".join("?" for _ in FTS_COLUMNS)
     with db.atomic():
         db.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
         db.execute(fts_table_sql())
         configure_rank(db)
-        rows = db.execute(f"SELECT id, {columns} FROM reports")
-        db.conn.executemany(
-            f"INSERT INTO {FTS_TABLE}(rowid, {columns}) VALUES(?, {placeholders})",
-            (
-                [fts_rowid(row[0]), *_shadow(dict(zip(FTS_COLUMNS, row[1:], strict=True)))]
-                for row in rows.fetchall()
-            ),
+        rows = db.execute(
+            "SELECT r.fts_rowid, r.title, r.agency, t.full_text FROM reports r "
+            "LEFT JOIN report_texts t ON t.report_id = r.id"
         )
-    db.execute(f"PRAGMA user_version = {SEARCH_VERSION}")
+        db.conn.executemany(
+            f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(FTS_COLUMNS)}) VALUES(?, {placeholders})",
+            ([rowid, *map(index_text, texts)] for rowid, *texts in rows),
+        )
+        optimize(db)
+
+
+def optimize(db: sqlite_utils.Database) -> None:
+    """Merge the index's segments into one: a query then reads one doclist per token."""
+    db.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES('optimize')")

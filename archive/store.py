@@ -10,8 +10,10 @@ The best document is the one that read the most table cells; ties go to the form
 that loses least in extraction (html > docx > pdf > doc > anything else, and any OCR
 last), then to the smallest document id. Saving a document re-derives the report it
 belongs to (and the one it belonged to before, if its parse changed): the report row,
-its statistics and checks are replaced as a whole from the best document. Every write
-is an upsert of deterministic rows, so saving the same thing twice changes nothing.
+its texts, statistics, checks and outcome_shares row are replaced as a whole from the
+best document. Every write is an upsert of deterministic rows, so saving the same thing
+twice changes nothing. The per-year totals (``review_litigation_totals``) are summed
+once per run, by :func:`refresh_totals` (``archive.publish`` calls it).
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ import sqlite_utils
 
 from archive import search
 from archive.rawstore import RAW_TABLES, stable_id
-from archive.schema import TABLES, ensure_db_shape
+from archive.schema import (
+    TABLES,
+    ensure_db_shape,
+    outcome_shares_insert_sql,
+    review_litigation_totals_insert_sql,
+)
 
 __all__ = [
     "copy_run_records",
     "ensure_db_shape",
+    "rederive_reports",
+    "refresh_totals",
     "report_id",
     "save_portals",
     "save_result",
@@ -123,7 +132,9 @@ def _json_list(items) -> str | None:
 
 
 def _full_text(document: dict, parsed: dict) -> str:
-    text = parsed.get("full_text") or parsed.get("text") or document.get("text")
+    """The document's extracted text (``pipelines/process.py`` passes it as ``text``), or
+    what the parsed form holds of it."""
+    text = document.get("text") or parsed.get("full_text") or parsed.get("text")
     if text:
         return text
     sections = parsed.get("sections") or {}
@@ -166,13 +177,13 @@ def _document_row(document: dict, parsed: dict | None, rid: str | None) -> dict:
 
 def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> dict:
     """The reports row of a report whose best document is ``best`` (a documents row)."""
-    sections = parsed.get("sections") or {}
     checks = parsed.get("checks") or []
     code = portal.get("division_code")
+    year = int(parsed["year"])
     return {
         "id": rid,
         "agency": parsed["agency"],
-        "year": int(parsed["year"]),
+        "year": year,
         "division_code": code,
         "province": portal.get("province") or PROVINCE_BY_CODE.get((code or "")[:2]),
         "city": portal.get("city"),
@@ -187,7 +198,15 @@ def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> 
         "parse_status": parse_status(parsed),
         "failed_checks": sum(not check.get("ok") for check in checks),
         "warnings": _json_list(parsed.get("warnings")),
-        "fts_rowid": search.fts_rowid(rid),
+        "fts_rowid": search.fts_rowid(rid, year),
+    }
+
+
+def report_texts_row(rid: str, parsed: dict) -> dict:
+    """The report_texts row: the section texts and the full text of the best document."""
+    sections = parsed.get("sections") or {}
+    return {
+        "report_id": rid,
         "overview": sections.get("overview"),
         "problems": sections.get("problems"),
         "other": sections.get("other"),
@@ -195,30 +214,38 @@ def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> 
     }
 
 
-def _upsert_report(db: sqlite_utils.Database, row: dict) -> None:
-    """Insert or update, a new report taking its search rowid as its rowid too, so
-    Datasette's per-column search (``?_search_title=``, which joins on rowid) works."""
+def _upsert_at_rowid(db: sqlite_utils.Database, table: str, row: dict, rowid: int) -> None:
+    """Insert or update by primary key, a new row taking ``rowid`` (the report's search
+    rowid): Datasette's per-column search (``?_search_title=``) joins on rowid, and a
+    re-saved row keeps its place."""
+    pk = TABLES[table]["pk"][0]
     columns = list(row)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != pk)
     db.execute(
-        f"INSERT INTO reports (rowid, {', '.join(columns)}) "
-        f"VALUES (:fts_rowid, {', '.join(':' + c for c in columns)}) "
-        f"ON CONFLICT(id) DO UPDATE SET {updates}",
-        row,
+        f"INSERT INTO {table} (rowid, {', '.join(columns)}) "
+        f"VALUES (:_rowid, {', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT({pk}) DO UPDATE SET {updates}",
+        {**row, "_rowid": rowid},
     )
 
 
 def _delete_report(db: sqlite_utils.Database, rid: str, old: dict | None) -> None:
-    for table in ("statistics", "checks"):
+    for table in ("statistics", "checks", "outcome_shares"):
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
     if old is not None:
-        search.index_report(db, rid, old, None)
+        search.index_report(db, old["fts_rowid"], old, None)
+        db.execute("DELETE FROM report_texts WHERE report_id = ?", [rid])
         db.execute("DELETE FROM reports WHERE id = ?", [rid])
 
 
-def _existing_report(db: sqlite_utils.Database, rid: str) -> dict | None:
-    rows = list(db["reports"].rows_where("id = ?", [rid], limit=1))
-    return rows[0] if rows else None
+def _indexed_report(db: sqlite_utils.Database, rid: str) -> dict | None:
+    """What the search index holds of the report: its rowid there and the texts."""
+    row = db.execute(
+        "SELECT r.fts_rowid, r.title, r.agency, t.full_text FROM reports r "
+        "LEFT JOIN report_texts t ON t.report_id = r.id WHERE r.id = ?",
+        [rid],
+    ).fetchone()
+    return dict(zip(("fts_rowid", *search.FTS_COLUMNS), row, strict=True)) if row else None
 
 
 def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
@@ -230,7 +257,7 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
             select="id, format, ocr, cells_read, url, link_title, link_date, portal_id, parsed",
         )
     )
-    old = _existing_report(db, rid)
+    old = _indexed_report(db, rid)
     if not documents:
         _delete_report(db, rid, old)
         return
@@ -240,10 +267,15 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
     if best["portal_id"]:
         portal = next(db["portals"].rows_where("id = ?", [best["portal_id"]], limit=1), {})
     new = report_row(rid, best, parsed, portal, len(documents))
+    texts = report_texts_row(rid, parsed)
+    indexed = {"fts_rowid": new["fts_rowid"], **new, **texts}
     _delete_report(db, rid, None)
-    if old is None or any(old[c] != new[c] for c in search.FTS_COLUMNS):
-        search.index_report(db, rid, old, new)
-    _upsert_report(db, new)
+    if old is None or any(old[c] != indexed[c] for c in old):
+        if old is not None:
+            search.index_report(db, old["fts_rowid"], old, None)
+        search.index_report(db, new["fts_rowid"], None, indexed)
+    _upsert_at_rowid(db, "reports", new, new["fts_rowid"])
+    _upsert_at_rowid(db, "report_texts", texts, new["fts_rowid"])
     db.conn.executemany(
         "INSERT INTO statistics (report_id, table_key, row_key, column_key, value) "
         "VALUES (?, ?, ?, ?, ?)",
@@ -256,6 +288,26 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
             for position, check in enumerate(parsed.get("checks") or [])
         ],
     )
+    db.execute(outcome_shares_insert_sql("r.id = :report_id"), {"report_id": rid})
+
+
+def refresh_totals(db: sqlite_utils.Database) -> None:
+    """Sum the per-year totals again (after a run has saved its reports)."""
+    with db.atomic():
+        db.execute("DELETE FROM review_litigation_totals")
+        db.execute(review_litigation_totals_insert_sql())
+
+
+def rederive_reports(db: sqlite_utils.Database) -> None:
+    """Derive every report again from the parsed forms its documents keep."""
+    rids = db.execute(
+        "SELECT DISTINCT report_id FROM documents "
+        "WHERE report_id IS NOT NULL AND parsed IS NOT NULL ORDER BY report_id"
+    ).fetchall()
+    for (rid,) in rids:
+        refresh_report(db, rid)
+    search.optimize(db)
+    refresh_totals(db)
 
 
 def save_result(

@@ -23,16 +23,20 @@ import os
 import re
 import socket
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+from weakref import WeakKeyDictionary
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.stats import DownloaderStats
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
+from crawler.events import log_event
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE
 from pipelines.keep import raw_store_for, stored_headers
 
@@ -85,19 +89,62 @@ def _portal_id(request: Request) -> str | None:
     return request.meta.get("portal_id")
 
 
-def error_kind(exception: Exception) -> str:
-    """A short stable name for a failed download."""
+_EXCEPTION_KINDS = {
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "DownloadTimeoutError": "timeout",
+    "DNSLookupError": "dns",
+    "CannotResolveHostError": "dns",
+    "ConnectionRefusedError": "connection_refused",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "ConnectionLost": "connection_lost",
+    "ConnectionDone": "connection_lost",
+    "ResponseNeverReceived": "no_response",
+    "ResponseDataLossError": "data_loss",
+    "CancelledError": "cancelled",
+    "DownloadCancelledError": "cancelled",
+}
+
+
+def error_kind(exception: Exception, received: int = 0, maxsize: int = 0) -> str:
+    """A short stable name for a failed download. A download cancelled because it grew
+    past ``DOWNLOAD_MAXSIZE`` (declared or ``received`` so far) is ``too_large``; a
+    failure that wraps a lost connection (a reset) is ``connection_lost``."""
     name = type(exception).__name__
-    known = {
-        "TimeoutError": "timeout",
-        "TCPTimedOutError": "timeout",
-        "DNSLookupError": "dns",
-        "ConnectionRefusedError": "connection_refused",
-        "ConnectionLost": "connection_lost",
-        "ResponseNeverReceived": "no_response",
-        "CancelledError": "cancelled",
-    }
-    return known.get(name) or re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    text = str(exception)
+    if name in ("DownloadCancelledError", "CancelledError") and (
+        "download max size" in text or (maxsize and received > maxsize)
+    ):
+        return "too_large"
+    if name in ("DownloadFailedError", "ResponseFailed", "ResponseNeverReceived") and (
+        "ConnectionLost" in text or "ConnectionDone" in text
+    ):
+        return "connection_lost"
+    return _EXCEPTION_KINDS.get(name) or re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+# JS cookie challenges of the WAFs in front of government portals: Ruishu (瑞数, ``$_ts``),
+# Jiasule (加速乐, ``__jsl_clearance``, often spelt out character by character), Aliyun
+# (``acw_sc__v2``). They answer 412, 521, 403 or even 200 with a small page whose script
+# sets a cookie and reloads.
+_WAF_MARKERS = re.compile(
+    rb"\$_ts\s*=|__jsl_clearance|acw_sc__v2|\('_'\)\+\('_'\)\+\('j'\)\+\('s'\)\+\('l'\)"
+)
+_RELOAD = re.compile(rb"location\.(?:reload|href\s*=|replace)|window\.location\s*=")
+WAF_STATUSES = (202, 403, 412, 503, 521)
+WAF_MAX_BODY = 64 * 1024
+
+
+def waf_challenge(status: int, body: bytes) -> str | None:
+    """Why a response is a WAF's JS cookie challenge rather than a page, or None."""
+    if len(body) > WAF_MAX_BODY or b"<script" not in body.lower():
+        return None
+    marker = _WAF_MARKERS.search(body)
+    if marker:
+        return f"HTTP {status}, challenge marker {marker.group(0).decode('latin-1')!r}"
+    if status in WAF_STATUSES and b"document.cookie" in body and _RELOAD.search(body):
+        return f"HTTP {status}, script sets a cookie and reloads"
+    return None
 
 
 class _StoreUser:
@@ -111,10 +158,17 @@ class _StoreUser:
     def from_crawler(cls, crawler: Crawler):
         return cls(crawler)
 
-    def problem(self, request: Request, kind: str, detail: str = "") -> None:
+    def problem(
+        self, request: Request, kind: str, detail: str = "", url: str | None = None
+    ) -> None:
+        """Record a problem against ``url`` (default: the request's)."""
         portal_id = _portal_id(request)
+        url = url or request.url
         self.store.record_problem(
-            url=request.url, kind=kind, detail=detail, portal_id=portal_id, run_id=self.run_id
+            url=url, kind=kind, detail=detail, portal_id=portal_id, run_id=self.run_id
+        )
+        log_event(
+            "problem", run=self.run_id, portal=portal_id, kind=kind, url=url, detail=detail[:200]
         )
         self.stats.inc_value(f"nianbao/errors/{kind}")
         if portal_id:
@@ -151,10 +205,80 @@ class ScopeMiddleware(_StoreUser):
         return response
 
 
+class WafChallengeMiddleware(_StoreUser):
+    """A WAF's JS cookie challenge is recorded as a ``waf_challenge`` problem and never
+    reaches the spider (so it is never kept as a report). Runs before the retry
+    middleware: a challenge is not retried, only a later run can pass it."""
+
+    def process_response(self, request: Request, response: Response):
+        if not request.meta.get("nianbao_kind") or STORED in response.flags:
+            return response
+        reason = waf_challenge(response.status, response.body)
+        if reason is None:
+            return response
+        portal_id = _portal_id(request)
+        self.stats.inc_value(f"nianbao/portal/{portal_id}/responses")
+        self.problem(request, "waf_challenge", reason)
+        raise IgnoreRequest(f"WAF challenge ({reason}): {request.url}")
+
+
+class RedirectGuardMiddleware(_StoreUser):
+    """Names what Scrapy's redirect middleware drops silently: a redirect back to a URL
+    of the same chain (``redirect_loop``; the dupefilter would drop it unseen) and a
+    chain longer than ``REDIRECT_MAX_TIMES`` (``too_many_redirects``)."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
+
+    def process_response(self, request: Request, response: Response):
+        location = response.headers.get("Location")
+        if not request.meta.get("nianbao_kind") or response.status not in (301, 302, 303, 307, 308):
+            return response
+        if not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1"))
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            self.problem(request, "redirect_loop", " → ".join([*chain, target]), url=chain[0])
+            raise IgnoreRequest(f"redirect loop: {request.url}")
+        if len(chain) > self.max_redirects:
+            self.problem(request, "too_many_redirects", f"{len(chain)} redirects", url=chain[0])
+            raise IgnoreRequest(f"too many redirects: {request.url}")
+        return response
+
+
+class RobotsMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, recording a portal's start URL that robots.txt
+    forbids (``robots_forbidden``): a portal whose every start URL is forbidden is
+    ``blocked_by_robots``. Other forbidden URLs are only counted."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self.recorder = _StoreUser(crawler)
+
+    def process_request_2(self, rp, request: Request) -> None:
+        try:
+            super().process_request_2(rp, request)
+        except IgnoreRequest:
+            portal_id = _portal_id(request)
+            if request.meta.get("nianbao_kind") == LIST_PAGE and not request.meta.get(
+                "nianbao_hops"
+            ):
+                self.recorder.stats.inc_value(f"nianbao/portal/{portal_id}/robots_forbidden_start")
+                self.recorder.problem(request, "robots_forbidden", "start URL forbidden")
+            raise
+
+
 class RawStoreMiddleware(_StoreUser):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.refresh = crawler.settings.getbool("NIANBAO_REFRESH")
+        # Bytes received per attachment download, to tell a size cap from other
+        # cancellations (Scrapy cancels a body that outgrows DOWNLOAD_MAXSIZE silently).
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.received: WeakKeyDictionary[Request, int] = WeakKeyDictionary()
+        crawler.signals.connect(self.count_bytes, signal=signals.bytes_received)
 
     def _conditional(self, request: Request, known) -> None:
         if known.etag:
@@ -189,6 +313,7 @@ class RawStoreMiddleware(_StoreUser):
             return response
         if STORED in response.flags:
             return response
+        self.received.pop(request, None)
         portal_id = _portal_id(request)
         self.stats.inc_value(f"nianbao/portal/{portal_id}/responses")
         self.stats.inc_value(f"nianbao/portal/{portal_id}/responses/{response.status}")
@@ -226,8 +351,16 @@ class RawStoreMiddleware(_StoreUser):
 
     def process_exception(self, request: Request, exception: Exception):
         if request.meta.get("nianbao_kind") and not isinstance(exception, IgnoreRequest):
-            self.problem(request, error_kind(exception), str(exception))
+            received = self.received.pop(request, 0)
+            maxsize = request.meta.get("download_maxsize", self.maxsize)
+            kind = error_kind(exception, received, maxsize)
+            detail = str(exception) or f"{type(exception).__name__} after {received} bytes"
+            self.problem(request, kind, detail)
         return None
+
+    def count_bytes(self, data: bytes, request: Request, spider=None) -> None:
+        if request.meta.get("nianbao_kind") == ATTACHMENT:
+            self.received[request] = self.received.get(request, 0) + len(data)
 
 
 def response_headers(response: Response) -> dict[str, str]:

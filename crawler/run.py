@@ -2,16 +2,30 @@
 
 Scrapy's Twisted reactor can be started once per process: call ``run_crawl`` once,
 and run it in a subprocess where a process needs several crawls (the tests do).
+
+Resuming: each crawl has a Scrapy ``JOBDIR`` under ``DATA/jobs/<key>`` (the key names
+the portals and years crawled), holding the frontier and the seen-set. A crawl that
+finishes removes it. A crawl stopped cleanly (SIGTERM/SIGINT: Scrapy lets the requests
+in flight finish and saves its queue; or the request cap) leaves it marked ``paused``
+and the next crawl continues from its queue. A crawl killed without closing (SIGKILL,
+power cut) leaves it marked ``running``: Scrapy's disk queue and seen-set are then not
+trustworthy (both are written on close), so the next crawl discards them and walks the
+portals again, which costs little because the raw store answers for every document
+already kept (not fetched again) and list pages are asked with conditional requests.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.rawstore import stable_id
+from crawler.events import log_event
 from crawler.registry import Portal
 from crawler.spiders.reports import ReportsSpider
 from pipelines.keep import raw_store_for, record_portal_runs
@@ -25,6 +39,11 @@ FAST = {
     "RETRY_BACKOFF_BASE": 0.1,
 }
 _PORTAL_KEY = re.compile(r"^nianbao/portal/(?P<portal>[^/]+)/(?P<counter>.+)$")
+JOB_STATE = "nianbao-job.json"
+# Failed downloads that mean the server could not be reached or did not answer.
+UNREACHABLE_KINDS = frozenset(
+    {"timeout", "dns", "connection_refused", "connection_lost", "no_response", "data_loss"}
+)
 
 
 def crawl_settings(
@@ -49,9 +68,28 @@ def crawl_settings(
     return settings
 
 
+def portal_outcome(counts: dict, start_urls: int) -> str:
+    """``ok`` when the portal answered (or the store answered for it); otherwise why
+    not: ``blocked_by_robots`` (robots.txt forbids every start URL), ``waf_challenge``,
+    ``http_errors``, ``unreachable`` (no answer at all), ``failed`` (refused before
+    fetching, e.g. a private address)."""
+    if counts["answered"] or counts["skipped_known"]:
+        return "ok"
+    kinds = counts["errors_by_kind"]
+    if start_urls and counts["robots_forbidden_start"] >= start_urls:
+        return "blocked_by_robots"
+    if kinds.get("waf_challenge"):
+        return "waf_challenge"
+    if any(kind.startswith("http_") for kind in kinds):
+        return "http_errors"
+    if UNREACHABLE_KINDS & set(kinds):
+        return "unreachable"
+    return "failed"
+
+
 def portal_counts(stats: dict, portals: list[Portal]) -> dict[str, dict]:
-    """Per-portal requests, responses, documents and errors, and an outcome: ``ok``
-    when the portal answered at least once, else ``failed``."""
+    """Per-portal requests, responses, documents and errors, and an outcome
+    (``portal_outcome``)."""
     counts = {
         p.id: {
             "requests": 0,
@@ -59,6 +97,7 @@ def portal_counts(stats: dict, portals: list[Portal]) -> dict[str, dict]:
             "answered": 0,
             "documents": 0,
             "skipped_known": 0,
+            "robots_forbidden_start": 0,
             "errors": 0,
             "errors_by_kind": {},
         }
@@ -76,8 +115,8 @@ def portal_counts(stats: dict, portals: list[Portal]) -> dict[str, dict]:
                 portal["answered"] += value
         elif counter in portal:
             portal[counter] = value
-    for portal in counts.values():
-        portal["outcome"] = "ok" if portal["answered"] or portal["skipped_known"] else "failed"
+    for portal in portals:
+        counts[portal.id]["outcome"] = portal_outcome(counts[portal.id], len(portal.start_urls))
     return counts
 
 
@@ -115,6 +154,44 @@ def summarise(stats: dict, portals: list[Portal]) -> dict:
     }
 
 
+def job_dir(data_dir: Path, portals: list[Portal], years: set[int] | None) -> Path:
+    """The JOBDIR of a crawl of these portals (and years): the same crawl resumes it."""
+    key = stable_id(
+        json.dumps([p.row() for p in portals], sort_keys=True, ensure_ascii=False),
+        json.dumps(sorted(years or [])),
+    )
+    return Path(data_dir) / "jobs" / key
+
+
+def open_job(path: Path, run_id: str) -> str:
+    """Make ``path`` ready for a crawl; returns ``new``, ``resumed`` (a cleanly stopped
+    crawl's queue) or ``discarded`` (a killed crawl's state, not trustworthy)."""
+    state_file = path / JOB_STATE
+    how = "new"
+    if path.exists():
+        try:
+            state = json.loads(state_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            state = {}
+        if state.get("state") == "paused":
+            how = "resumed"
+        else:
+            shutil.rmtree(path)
+            how = "discarded"
+    path.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps({"state": "running", "run_id": run_id}), encoding="utf-8")
+    return how
+
+
+def close_job(path: Path, run_id: str, finish_reason: str | None) -> None:
+    """A finished crawl's job is removed; a stopped one is kept, ``paused``, to resume."""
+    if finish_reason == "finished":
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    state = {"state": "paused", "run_id": run_id, "finish_reason": finish_reason}
+    (path / JOB_STATE).write_text(json.dumps(state), encoding="utf-8")
+
+
 def run_crawl(
     portals: list[Portal],
     data_dir: Path,
@@ -125,18 +202,34 @@ def run_crawl(
     polite: bool = True,
     extra_settings: dict | None = None,
 ) -> dict:
-    """Crawl ``portals`` into ``data_dir/raw.db`` and return the run's summary."""
+    """Crawl ``portals`` into ``data_dir/raw.db`` and return the run's summary
+    (``job``: how its JOBDIR was opened)."""
+    job = job_dir(Path(data_dir), portals, years)
+    how = open_job(job, run_id)
     settings = crawl_settings(
         Path(data_dir),
         run_id=run_id,
         allow_private_hosts=allow_private_hosts,
         polite=polite,
-        extra_settings=extra_settings,
+        extra_settings={"JOBDIR": str(job), **(extra_settings or {})},
     )
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, portals=portals, years=years)
     process.start()
     summary = summarise(crawler.stats.get_stats(), portals)
+    summary["job"] = how
     record_portal_runs(raw_store_for(crawler), run_id, summary["portal_counts"])
+    close_job(job, run_id, summary["finish_reason"])
+    for portal_id, counts in summary["portal_counts"].items():
+        log_event(
+            "portal",
+            run=run_id,
+            portal=portal_id,
+            outcome=counts["outcome"],
+            requests=counts["requests"],
+            documents=counts["documents"],
+            errors=counts["errors"],
+            errors_by_kind=counts["errors_by_kind"],
+        )
     return summary

@@ -48,14 +48,19 @@ DOWNLOADER_MIDDLEWARES = {
     # middleware, which reads one spider-wide list, is replaced.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.ScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsMiddleware": 100,
     "crawler.middlewares.RawStoreMiddleware": 540,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.WafChallengeMiddleware": 560,
+    "crawler.middlewares.RedirectGuardMiddleware": 610,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "crawler.middlewares.NetworkStats": 850,
 }
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 ITEM_PIPELINES = {"pipelines.keep.KeepRawPipeline": 100}
+EXTENSIONS = {"crawler.events.CrawlProgress": 500}
 
 SCHEDULER = "scrapy.core.scheduler.Scheduler"
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"

@@ -93,9 +93,9 @@ def test_index_entries_are_replaced_and_rebuilt(tmp_path):
     ensure_db_shape(db)
     old = {"title": "行政处罚年报", "agency": "某局", "full_text": "行政处罚"}
     new = {"title": "行政复议年报", "agency": "某局", "full_text": "行政复议"}
-    index_report(db, "0123456789abcdef", None, old)
-    index_report(db, "0123456789abcdef", old, new)
+    index_report(db, 42, None, old)
+    index_report(db, 42, old, new)
     assert found(db, "处罚") == set()
-    assert found(db, "复议") == {int("0123456789abcde", 16)}
+    assert found(db, "复议") == {42}
     rebuild_search(db)  # from reports, which is empty here
     assert found(db, "复议") == set()

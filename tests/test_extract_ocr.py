@@ -58,17 +58,10 @@ def test_scanned_pdf_is_ocrd_with_no_wrong_number(scanned, seed):
     assert read >= 0.8 * numbers, f"only {read} of {numbers} numbers read"
 
 
-PARSER_SHIFTS_BLANKS = pytest.mark.xfail(
-    strict=True,
-    reason="seed 002's applications rows carry an extra blank column; where OCR leaves a "
-    "cell blank the parser reads the row shifted (0 for research_institution, expected 1)",
-)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "seed",
-    [SEEDS[0], pytest.param(SEEDS[2], marks=PARSER_SHIFTS_BLANKS)],
+    [SEEDS[0], SEEDS[2]],
     ids=[s.stem[:3] for s in TESTED],
 )
 def test_scanned_pdf_parses_without_wrong_values(scanned, seed):

@@ -1,3 +1,4 @@
+import csv
 import json
 from pathlib import Path
 
@@ -6,7 +7,8 @@ import pytest
 from pipelines.extract.document import Document, Paragraph, Table
 from pipelines.extract.text import extract_text_document
 from pipelines.parse import parse_document, parse_text
-from pipelines.parse.cells import read_value
+from pipelines.parse.applications import ApplicationsTable, RowBlock, read_applications
+from pipelines.parse.cells import TRADITIONAL_TABLE, label, read_value
 from pipelines.parse.compare import compare_to_expected
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
@@ -284,3 +286,98 @@ def test_pre_2019_parts_the_template_lacks_do_not_run_into_the_section_above():
     assert sections["review_litigation"] == "全年未发生行政复议。"
     assert sections["problems"] == "公开内容还不够全面。"
     assert sections["other"] == "无。"
+
+
+def _applications_grid(rows: list[list[str]]) -> ApplicationsTable:
+    """Table 3 as one grid block of 10 columns (two label columns) under its header."""
+    header = [
+        ["（本列数据的勾稽关系为：…）", "", "申请人情况", "", "", "", "", "", "总计", ""],
+        ["", "", "自然人", "法人或其他组织", "", "", "", "", "", ""],
+        ["", "", "", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "", ""],
+    ]
+    return read_applications([RowBlock(header + rows, grid=True)])
+
+
+def test_ocr_blank_cells_keep_their_columns():
+    """The scan's grid puts row (四)2's values one column right of the other rows of its
+    label depth's neighbours; OCR left 科研机构 and 总计 blank. Read in the columns the rows
+    beside it fix: blank stays blank, no value moves."""
+    doc = Document.from_dict(json.loads((REPORTS / "ocr_seed002_blank_cells.doc.json").read_text()))
+    assert doc.ocr
+    row = parse_document(doc)["applications"]["unable_needs_creation"]
+    assert list(row.values()) == [0, 0, None, 0, 0, 0, None]
+
+
+def test_a_grid_row_whose_blanks_leave_two_places_is_null_with_a_warning():
+    """The block does not stand under its header (a sub-item label in the 自然人 column) and
+    its rows start their values at different distances from their labels: nothing fixes
+    where a row with blank first and last cells stands."""
+    new_received = ["一、本年新收政府信息公开申请数量", "", "1", "0", "0", "0", "0", "0", "1", ""]
+    state_secret = ["三、本年度办理结果", "（三）不予公开", "1.属于国家秘密", "0", "0", "0", "0"]
+    state_secret += ["0", "0", "0"]
+    shifted = ["三、本年度办理结果", "（一）予以公开", "", "", "1", "2", "3", "4", "5", ""]
+    table = _applications_grid([new_received, state_secret, shifted])
+    assert set(table.values["granted"].values()) == {None}
+    assert any("granted" in w and "left null" in w for w in table.warnings)
+    assert list(table.values["new_received"].values()) == [1, 0, 0, 0, 0, 0, 1]
+
+
+def test_grid_rows_beside_a_row_fix_its_columns():
+    """Rows whose labels end in the same column share their value columns: the full row
+    fixes them for the row whose first and last cells are blank."""
+    full = ["三、本年度办理结果", "（一）予以公开", "", "1", "1", "0", "0", "0", "0", "2"]
+    blank_ends = ["三、本年度办理结果", "（二）部分公开", "", "", "1", "2", "3", "4", "5", ""]
+    applications = _applications_grid([full, blank_ends]).values
+    assert list(applications["partially_granted"].values()) == [None, 1, 2, 3, 4, 5, None]
+    assert list(applications["granted"].values()) == [1, 1, 0, 0, 0, 0, 2]
+
+
+def test_a_grid_standing_under_its_header_is_read_in_the_header_columns():
+    under_header = ["一、本年新收政府信息公开申请数量", "", "", "5", "0", "0", "0", "0", "", ""]
+    full = ["二、上年结转政府信息公开申请数量", "", "1", "0", "0", "0", "0", "0", "1", ""]
+    applications = _applications_grid([under_header, full]).values
+    assert list(applications["new_received"].values()) == [None, 5, 0, 0, 0, 0, None]
+
+
+def _traditional_table() -> tuple[dict[int, str], list[tuple[str, str]]]:
+    with TRADITIONAL_TABLE.open(encoding="utf-8", newline="") as table:
+        pairs = [(row["traditional"], row["simplified"]) for row in csv.DictReader(table)]
+    return {ord(t): s for t, s in pairs if len(t) == 1}, [(t, s) for t, s in pairs if len(t) > 1]
+
+
+@pytest.mark.parametrize("name", ["traditional_seed002", "traditional_taiwan_terms_seed002"])
+def test_traditional_fixture_is_seed_002_in_the_tables_characters(name):
+    characters, terms = _traditional_table()
+    traditional = (REPORTS / f"{name}.txt").read_text()
+    simplified = traditional.translate(characters)
+    for term, replacement in terms:
+        simplified = simplified.replace(term.translate(characters), replacement)
+    assert simplified == (SEEDS / "002_730fd97f12cf432f.txt").read_text()
+    assert sum(1 for char in traditional if ord(char) in characters) > 500
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("規章", "规章"),
+        ("行政處罰", "行政处罚"),
+        ("行政複議", "行政复议"),
+        ("行政訴訟", "行政诉讼"),
+        ("總 計", "总计"),
+        ("商業企業", "商业企业"),
+        ("科研機構", "科研机构"),
+        ("社會公益組織", "社会公益组织"),
+        ("法律服務機構", "法律服务机构"),
+        ("政府資訊公開工作年度報告", "政府信息公开工作年度报告"),
+        ("屬於國家秘密", "属于国家秘密"),
+    ],
+)
+def test_traditional_labels_read_as_simplified(traditional, simplified):
+    assert label(traditional) == simplified
+
+
+def test_traditional_report_keeps_its_own_characters_in_title_and_sections():
+    parsed = parse_text((REPORTS / "traditional_taiwan_terms_seed002.txt").read_text())
+    assert parsed["title"].endswith("政府資訊公開工作年度報告")
+    assert "政務公開" in parsed["sections"]["overview"]
+    assert parsed["applications"]["total_processed"]["total"] == 92

@@ -90,9 +90,15 @@ def archive_rows(data_dir: Path, sql: str, params=()) -> list[sqlite3.Row]:
         conn.close()
 
 
+REPORT_WORDS = (
+    "SELECT r.id, r.title, r.agency, t.full_text FROM reports r "
+    "JOIN report_texts t ON t.report_id = r.id"
+)
+
+
 def reports_containing(data_dir: Path, phrase: str) -> set[str]:
     """The oracle: reports whose title, agency or text contains the phrase verbatim."""
-    rows = archive_rows(data_dir, "SELECT id, title, agency, full_text FROM reports")
+    rows = archive_rows(data_dir, REPORT_WORDS)
     return {
         row["id"]
         for row in rows
@@ -124,7 +130,7 @@ def test_the_sample_has_searches_that_split_it(data_dir):
 
 def test_a_title_word_outranks_the_same_word_in_the_body(site, data_dir):
     """Pick a word of one report's agency name that other reports only mention."""
-    rows = archive_rows(data_dir, "SELECT id, agency, full_text, title FROM reports")
+    rows = archive_rows(data_dir, REPORT_WORDS)
     for row in rows:
         for word in {row["agency"][i : i + 2] for i in range(len(row["agency"]) - 1)}:
             in_names = [r for r in rows if word in r["agency"] or word in (r["title"] or "")]
@@ -139,7 +145,7 @@ def test_a_title_word_outranks_the_same_word_in_the_body(site, data_dir):
 
 def adjacent_bigram_trap(data_dir: Path) -> tuple[str, str]:
     """A three-character phrase ABC and a report holding AB and BC but never ABC."""
-    rows = archive_rows(data_dir, "SELECT id, title, agency, full_text FROM reports")
+    rows = archive_rows(data_dir, REPORT_WORDS)
     for row in rows:
         text = "\n".join(row[c] or "" for c in ("title", "agency", "full_text"))
         bigrams = {t for t in index_tokens(text) if len(t) == 2 and not t.isascii()}
@@ -421,5 +427,7 @@ def test_report_page_shows_tables_checks_and_links(site, data_dir):
     assert (
         status == 200
         and body
-        == archive_rows(data_dir, "SELECT full_text FROM reports WHERE id = ?", [rid])[0][0]
+        == archive_rows(data_dir, "SELECT full_text FROM report_texts WHERE report_id = ?", [rid])[
+            0
+        ][0]
     )

@@ -12,16 +12,25 @@ search, adding ``search_match MATCH …``, which SQLite pushes into the FTS5 sca
 view, so bm25 is computed for the matches only; with no search words the view shows
 nothing.
 
+Ranking costs about a microsecond per matching report, and a word like 处罚 is in
+nearly every report (bm25 then gives it almost no weight anyway). So when more than
+``ranked_matches`` reports match (plugin setting, default 5 000), the page ranks the
+most recent ``ranked_matches`` of them (the index's rowids put newer years first; the
+bound is a rowid range FTS5 applies itself) and says so, with the number of matches.
+Column filters (``?year=2019``) are applied before the bound; ``?_where=`` turns it off.
+
 Report page. ``row-nianbao-reports.html`` gets the report's tables as printed (with the
 Chinese labels), its failed checks, its documents and the links to the archived copies.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
-from datasette.filters import FilterArguments
+from datasette.database import QueryInterrupted
+from datasette.filters import FilterArguments, Filters
 from markupsafe import Markup, escape
 
 from archive.report_layout import printed_tables
@@ -32,8 +41,10 @@ ARCHIVE_DB = "nianbao"
 RAW_DB = "raw"
 SEARCH_VIEW = "report_search"
 SEARCHABLE_TABLE = "reports"
-TEXT_SECTIONS = ("overview", "problems", "other")  # the section texts kept on reports
+TEXT_SECTIONS = ("overview", "problems", "other")  # the section texts in report_texts
 DEFAULT_SORTS = {"", "id"}  # what the table's own form submits when nobody chose a sort
+PLUGIN = "nianbao_site"
+RANKED_MATCHES = 5000
 
 
 def archived_copy_url(sha256: str) -> str:
@@ -64,9 +75,36 @@ def prepare_connection(conn, database):
         conn.create_function("escape_fts", 1, fts_query, deterministic=True)
 
 
+def column_filters(request) -> tuple[list[str], dict]:
+    """The where clauses Datasette builds from the page's column filters (``?year=2023``,
+    ``?province__contains=…``), with their parameters."""
+    pairs = [
+        (key, value)
+        for key in request.args
+        if not (key.startswith("_") and "__" not in key)
+        for value in request.args.getlist(key)
+    ]
+    return Filters(sorted(pairs)).build_where_clauses(SEARCH_VIEW)
+
+
+async def rank_bound(db, where: list[str], params: dict, limit: int) -> tuple[int, int] | None:
+    """(rowid bound, number of matches) when more than ``limit`` reports match: the
+    reports below the bound are the ``limit`` most recent matches. None otherwise."""
+    condition = " AND ".join(where)
+    after = await db.execute(
+        f"SELECT fts_rowid FROM {SEARCH_VIEW} WHERE {condition} "
+        f"ORDER BY fts_rowid LIMIT 1 OFFSET {int(limit)}",
+        params,
+    )
+    if not after.rows:
+        return None
+    total = await db.execute(f"SELECT count(*) FROM {SEARCH_VIEW} WHERE {condition}", params)
+    return after.rows[0][0], total.rows[0][0]
+
+
 # trylast: runs after Datasette's own search filter, so its supports_search wins.
 @hookimpl(trylast=True)
-def filters_from_request(request, database, table):
+def filters_from_request(request, database, table, datasette):
     if database != ARCHIVE_DB or table != SEARCH_VIEW:
         return None
     words = request.args.get("_search", "")
@@ -77,13 +115,38 @@ def filters_from_request(request, database, table):
         )
     # ?_searchmode=raw: the words are FTS5 syntax over the bigram tokens, for experts.
     raw = request.args.get("_searchmode") == "raw"
-    match = ":nianbao_words" if raw else "escape_fts(:nianbao_words)"
-    return FilterArguments(
-        [f"search_match MATCH {match}"],
-        {"nianbao_words": words},
-        [f'search matches "{words}"'],
-        context,
-    )
+    match = f"search_match MATCH {':nianbao_words' if raw else 'escape_fts(:nianbao_words)'}"
+    params = {"nianbao_words": words}
+    described = f'search matches "{words}"'
+
+    async def search_filter():
+        limit = (datasette.plugin_config(PLUGIN) or {}).get("ranked_matches", RANKED_MATCHES)
+        bound = None
+        if "_where" not in request.args:
+            where, where_params = column_filters(request)
+            try:
+                bound = await rank_bound(
+                    datasette.get_database(ARCHIVE_DB),
+                    [match, *where],
+                    {**where_params, **params},
+                    limit,
+                )
+            except (QueryInterrupted, sqlite3.DatabaseError):
+                bound = None  # the page's own query reports what is wrong
+        if bound is None:
+            return FilterArguments([match], params, [described], context)
+        rowid, total = bound
+        return FilterArguments(
+            [match, "fts_rowid < :nianbao_bound"],
+            {**params, "nianbao_bound": rowid},
+            [
+                f"{described} in {total:,} reports; ranked by relevance: "
+                f"the {limit:,} most recent (filter by year or add words to rank others)"
+            ],
+            context,
+        )
+
+    return search_filter
 
 
 @hookimpl
@@ -132,6 +195,10 @@ async def _report_page(datasette, request) -> dict:
     report = dict(reports.rows[0]) if reports.rows else None
     if report is None:
         return {}
+    texts = await db.execute(
+        f"SELECT {', '.join(TEXT_SECTIONS)} FROM report_texts WHERE report_id = ?", [rid]
+    )
+    section_texts = dict(texts.rows[0]) if texts.rows else {}
     statistics = await db.execute(
         "SELECT table_key, row_key, column_key, value FROM statistics WHERE report_id = ?",
         [rid],
@@ -162,9 +229,9 @@ async def _report_page(datasette, request) -> dict:
         "report_documents": document_rows,
         "best_copy": best,
         "sections": [
-            (label.zh, report[label.key])
+            (label.zh, section_texts[label.key])
             for label in keys.SECTIONS
-            if label.key in TEXT_SECTIONS and report.get(label.key)
+            if section_texts.get(label.key)
         ],
     }
 

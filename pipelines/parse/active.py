@@ -15,7 +15,8 @@ from pipelines.parse.cells import NOT_A_VALUE, label, read_value, yuan_to_10k
 from pipelines.parse.keys import ACTIVE_DISCLOSURE_ITEMS, ACTIVE_DISCLOSURE_LAYOUT
 
 CURRENT_ITEMS = "current_year_items"  # 本年项目数量, printed by some 2019-template reports
-_BLOCK = re.compile(r"第二十条第?\(?([一二三四五六七八九十]+)\)?项")
+# OCR reads the bracket （ as 〈 or <.
+_BLOCK = re.compile(r"第二十条第?[(〈<]?([一二三四五六七八九十]+)\)?项")
 
 # (measure, words, template the words vote for); most specific first.
 _MEASURES: tuple[tuple[str, tuple[str, ...], str | None], ...] = (
@@ -145,6 +146,10 @@ def _scan(rows: list[list[str]], table: ActiveTable) -> list[_Block]:
                 if template:
                     table.votes[template] = table.votes.get(template, 0) + 1
             yuan = [bool(_YUAN_HEADER.search(cell)) for cell in cells]
+            if blocks[-1].header and blocks[-1].rows:
+                # A second header under rows already read: a block whose 第二十条 line
+                # was not recognised. Its header is not the earlier rows' header.
+                blocks.append(_Block(None))
             blocks[-1].header = _Header([m for m, _ in found], yuan)
             continue
         first = next((c for c in cells if c), "")

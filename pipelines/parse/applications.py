@@ -371,7 +371,7 @@ def read_applications(blocks: list[RowBlock], blanks_printed: bool = True) -> Ap
     rows = _scan(blocks, table)
     firsts = _value_columns(rows)
     numbers_of: list[list] = []
-    unplaced: list[tuple[int, list[str] | None]] = []
+    unplaced: list[int] = []
     blank_total_column = False
     for index, row in enumerate(rows):
         if row.grid:
@@ -391,24 +391,24 @@ def read_applications(blocks: list[RowBlock], blanks_printed: bool = True) -> Ap
                 )
                 window, pushed = [""] * WIDTH, False
         numbers = _numbers(window, row.key, table.warnings) if window else [None] * WIDTH
-        if pushed:
-            unplaced.append((index, window))
-        elif blanks_printed and _six_and_no_total(numbers):
+        six_and_no_total = _six_and_no_total(numbers)
+        if pushed and (row.grid or six_and_no_total):
+            unplaced.append(index)
+        elif not pushed and blanks_printed and six_and_no_total:
             blank_total_column = True
         numbers_of.append(numbers)
-    for index, window in unplaced:
+    for index in unplaced:
         key = rows[index].key
-        if window and _six_and_no_total(numbers_of[index]) and blank_total_column:
+        if _six_and_no_total(numbers_of[index]) and blank_total_column:
             table.warnings.append(
                 f"table 3 row {key}: six values and no 总计, read as the six applicant "
                 "columns as in the rows whose 总计 is blank"
             )
-        elif window is None or _six_and_no_total(numbers_of[index]):
+        else:
             numbers_of[index] = [None] * WIDTH
-            count = len(rows[index].occupied) if window is None else WIDTH - 1
             table.warnings.append(
-                f"table 3 row {key}: {count} values for {WIDTH} columns, more than one "
-                "place they can stand, left null"
+                f"table 3 row {key}: {len(rows[index].occupied)} values for {WIDTH} columns, "
+                "more than one place they can stand, left null"
             )
     for row, numbers in zip(rows, numbers_of, strict=True):
         table.values[row.key] = dict(zip(COLUMNS, numbers, strict=True))

@@ -1,17 +1,22 @@
 """Cell text: normalised labels and printed values.
 
 ``label()`` makes labels comparable across renderings: NFKC (full-width digits,
-brackets and colons to ASCII), all whitespace removed (``自 然 人``, ``本年新\\n制作数量``).
+brackets and colons to ASCII), all whitespace removed (``自 然 人``, ``本年新\\n制作数量``),
+traditional characters as simplified (``規章`` → 规章, ``政府資訊公開`` → 政府信息公开) by the
+table in ``traditional.csv``: the characters of the template's labels, headings and title
+words, and the Taiwan-style terms, no more.
 ``read_value()`` turns a printed cell into a number, null, or "not a value".
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 _WHITESPACE = re.compile(r"\s+")
 _NULL_MARKERS = frozenset({"", "/", "\\", "-", "--", "—", "——", "–", "―", "无"})
@@ -20,10 +25,32 @@ _NUMBER = re.compile(
 )
 
 
+TRADITIONAL_TABLE = Path(__file__).with_name("traditional.csv")
+
+
+def _simplified_forms() -> tuple[dict[int, str], tuple[tuple[str, str], ...]]:
+    """The table as a character map, and the terms (several characters) it replaces
+    after the characters are mapped."""
+    with TRADITIONAL_TABLE.open(encoding="utf-8", newline="") as table:
+        pairs = [(row["traditional"], row["simplified"]) for row in csv.DictReader(table)]
+    characters = {ord(t): s for t, s in pairs if len(t) == 1}
+    terms = tuple((t.translate(characters), s) for t, s in pairs if len(t) > 1)
+    return characters, terms
+
+
+_SIMPLIFIED_CHARACTERS, _SIMPLIFIED_TERMS = _simplified_forms()
+
+
 @lru_cache(maxsize=8192)
 def label(text: str) -> str:
-    """A cell or heading as a comparable label: NFKC, no whitespace, `“”` kept."""
-    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+    """A cell or heading as a comparable label: NFKC, no whitespace, traditional
+    characters of the template's words as simplified, `“”` kept."""
+    compact = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+    compact = compact.translate(_SIMPLIFIED_CHARACTERS)
+    for term, simplified in _SIMPLIFIED_TERMS:
+        if term in compact:
+            compact = compact.replace(term, simplified)
+    return compact
 
 
 @dataclass(frozen=True)
