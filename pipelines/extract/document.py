@@ -20,10 +20,14 @@ class Paragraph:
 @dataclass
 class Table:
     """A table as rows of cell strings, merged cells expanded (repeated in every
-    cell they cover), so every row of one table has the same number of cells."""
+    cell they cover), so every row of one table has the same number of cells.
+
+    ``grid`` is true where the cells keep their positions (HTML, PDF, DOCX, OCR); false
+    where the table was read back from text lines, in which empty cells may be lost."""
 
     rows: list[list[str]]
     kind: str = "table"
+    grid: bool = True
 
 
 Block = Paragraph | Table
@@ -57,7 +61,9 @@ class Document:
         blocks: list[Block] = []
         for block in data.get("blocks", []):
             if block.get("kind") == "table":
-                blocks.append(Table(rows=[list(r) for r in block["rows"]]))
+                blocks.append(
+                    Table(rows=[list(r) for r in block["rows"]], grid=block.get("grid", True))
+                )
             else:
                 blocks.append(Paragraph(text=block["text"]))
         fields = {k: v for k, v in data.items() if k != "blocks"}

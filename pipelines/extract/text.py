@@ -56,7 +56,7 @@ def _clean_paragraph(line: str) -> str:
 
 def _padded(rows: list[list[str]]) -> Table:
     width = max(len(row) for row in rows)
-    return Table(rows=[row + [""] * (width - len(row)) for row in rows])
+    return Table(rows=[row + [""] * (width - len(row)) for row in rows], grid=False)
 
 
 def _next_non_blank(lines: list[str], start: int) -> int:

@@ -41,9 +41,6 @@ _ACTIVE_WORDS = active.ROW_WORDS + (
 )
 _SPACES = re.compile(r"\s+")
 _ROW_ORDER = tuple(row.key for row in APPLICATION_ROWS)
-# Document.method of the renderings whose tables are text lines (cells may be lost),
-# not grids.
-TEXT_RENDERINGS = ("text", "doc:antiword")
 PRE_TEMPLATE_WARNING = (
     "no table of the 2019 or 2021 template (a free-form report, as before 2019): "
     "statistics left empty"
@@ -87,7 +84,6 @@ def _route(
     section: str | None = None
     section_number: int | None = None
     context: str | None = None
-    grid = not doc.method.startswith(TEXT_RENDERINGS)
     for block in doc.blocks:
         if isinstance(block, Table):
             groups: dict[str, applications.RowBlock] = {}
@@ -95,7 +91,7 @@ def _route(
                 context = _row_kind(row) or context
                 if context:
                     if context not in groups:
-                        groups[context] = applications.RowBlock([], grid)
+                        groups[context] = applications.RowBlock([], block.grid)
                         rows[context].append(groups[context])
                     groups[context].rows.append(row)
             continue
