@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from pipelines.process import DOCUMENT_TIME_LIMIT
+
 DATA_HELP = "Where the archive (nianbao.db) and the raw store (raw.db) live."
 
 
@@ -87,6 +89,20 @@ def summarise(name: str, parsed: dict) -> str:
     return "\n".join(lines)
 
 
+def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs (``--set``) as a dict; Scrapy reads the strings as it needs."""
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="--set")
+        settings[name.strip()] = value
+    return settings
+
+
+TIME_LIMIT_HELP = "Seconds one document may take to extract and parse."
+
+
 @cli.command()
 @data_option
 @click.option(
@@ -104,6 +120,17 @@ def summarise(name: str, parsed: dict) -> str:
 )
 @click.option("--workers", type=int, default=None, help="Extraction worker processes.")
 @click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
+@click.option(
+    "--time-limit", type=int, default=DOCUMENT_TIME_LIMIT, show_default=True, help=TIME_LIMIT_HELP
+)
+@click.option(
+    "--set",
+    "set_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=30 (repeat).",
+)
+@click.option("--verbose", is_flag=True, help="Also show Scrapy's own log (INFO).")
 def crawl(
     data_dir: Path,
     registry: Path | None,
@@ -112,45 +139,69 @@ def crawl(
     allow_private_hosts: bool,
     workers: int | None,
     max_requests: int | None,
+    time_limit: int,
+    set_pairs: tuple[str, ...],
+    verbose: bool,
 ) -> None:
-    """Crawl the registry's portals, keep every file, process and publish the archive."""
-    from archive.nightly import run_nightly, select_portals
+    """Crawl the registry's portals, keep every file, process and publish the archive.
+    Exits non-zero when the run failed as a whole."""
+    from archive.nightly import RunLocked, run_nightly, select_portals
+    from crawler.events import configure_events
 
+    settings = parse_settings(set_pairs)
     try:
         portals = select_portals(registry, set(portal_ids))
     except ValueError as error:
         fail(str(error))
-    summary = run_nightly(
-        data_dir,
-        portals,
-        years=set(years) or None,
-        allow_private_hosts=allow_private_hosts,
-        workers=workers,
-        max_requests=max_requests,
-    )
-    click.echo(summary.line(), err=not sys.stderr.isatty())
-    if summary.failed:
-        fail(f"run {summary.run_id} failed: {summary.reason}")
+    configure_events()
+    try:
+        summary = run_nightly(
+            data_dir,
+            portals,
+            years=set(years) or None,
+            allow_private_hosts=allow_private_hosts,
+            workers=workers,
+            max_requests=max_requests,
+            log_level="INFO" if verbose else "ERROR",
+            settings=settings,
+            time_limit=time_limit,
+        )
+    except RunLocked as error:
+        fail(str(error))
+    if sys.stdout.isatty():
+        click.echo(summary.line())
+    if summary.status in ("failed", "interrupted"):
+        fail(f"run {summary.run_id} {summary.status}: {summary.reason}")
 
 
 @cli.command()
 @data_option
-@click.option("--workers", type=int, default=None, help="Worker processes (default: cores − 1).")
-def reprocess(data_dir: Path, workers: int | None) -> None:
-    """Re-extract and re-parse every stored raw document with the current code."""
-    from archive.changes import archive_snapshot, describe_changes
-    from pipelines.process import RAW_FILE, process_pending
+@click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option(
+    "--time-limit", type=int, default=DOCUMENT_TIME_LIMIT, show_default=True, help=TIME_LIMIT_HELP
+)
+def reprocess(data_dir: Path, workers: int | None, time_limit: int) -> None:
+    """Re-extract and re-parse every stored raw document with the current code, in
+    parallel, and print what changed."""
+    from archive.changes import compare_archives, describe_changes, frozen_archive
+    from archive.nightly import RunLocked, run_lock
+    from pipelines.process import RAW_FILE, all_cores, process_pending
 
     if not (data_dir / RAW_FILE).exists():
         fail(f"no raw store at {data_dir / RAW_FILE}: nothing to reprocess")
-    before = archive_snapshot(data_dir)
-    summary = process_pending(data_dir, everything=True, workers=workers)
-    after = archive_snapshot(data_dir)
+    try:
+        with run_lock(data_dir), frozen_archive(data_dir) as before:
+            summary = process_pending(
+                data_dir, everything=True, workers=workers or all_cores(), time_limit=time_limit
+            )
+            changes = compare_archives(before, data_dir / "nianbao.db")
+    except RunLocked as error:
+        fail(str(error))
     click.echo(
-        f"reprocessed {summary.documents} documents: {summary.reports} reports, "
+        f"reprocessed {summary.documents} documents: {summary.reports} read as reports, "
         f"{summary.failed} failed"
     )
-    for line in describe_changes(before, after):
+    for line in describe_changes(changes):
         click.echo(line)
 
 

@@ -1,15 +1,31 @@
 """The nightly job: crawl the registry's portals, process what was kept, publish the
-archive, and record the run."""
+archive, and record the run.
+
+Every run has a ``crawl_runs`` row in raw.db from its first second (status ``running``)
+to its end (``ok``, ``partial``, ``failed`` or ``interrupted``), and one ``portal_runs``
+row per portal; the archive gets copies of both. One run at a time per data directory
+(``DATA/crawl.lock``); a run that finds an earlier one still ``running`` without the
+lock held marks it ``killed``.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from archive.rawstore import RawStore, utc_now
-from pipelines.process import RAW_FILE, process_pending, write_results
+from crawler.events import PROGRESS, log_event
+from pipelines.process import DOCUMENT_TIME_LIMIT, RAW_FILE, process_pending, write_results
+
+LOCK_FILE = "crawl.lock"
+FAILED, PARTIAL, OK, INTERRUPTED = "failed", "partial", "ok", "interrupted"
 
 
 @dataclass
@@ -27,10 +43,11 @@ class RunSummary:
     errors: int = 0
     errors_by_kind: dict[str, int] = field(default_factory=dict)
     reason: str = ""
+    job: str = ""
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        return self.status == FAILED
 
     def line(self) -> str:
         errors = ", ".join(f"{k} {v}" for k, v in sorted(self.errors_by_kind.items())) or "none"
@@ -44,8 +61,13 @@ class RunSummary:
         row = asdict(self)
         row["id"] = row.pop("run_id")
         row["errors_by_kind"] = json.dumps(self.errors_by_kind, ensure_ascii=False)
-        row.pop("reason")
         return row
+
+    def add_errors(self, errors: dict[str, int], prefix: str = "") -> None:
+        for kind, count in errors.items():
+            key = prefix + kind
+            self.errors_by_kind[key] = self.errors_by_kind.get(key, 0) + count
+        self.errors = sum(self.errors_by_kind.values())
 
 
 def new_run_id() -> str:
@@ -67,13 +89,85 @@ def select_portals(registry: Path | None, portal_ids: set[str]) -> list:
 
 
 def count_reports(data_dir: Path) -> int:
-    import sqlite_utils
-
+    """Reports in the archive (0 when there is none yet, or it cannot be read: the run
+    then fails when it writes the archive)."""
     path = data_dir / "nianbao.db"
-    if not path.exists():
+    if not path.is_file():
         return 0
-    db = sqlite_utils.Database(path)
-    return db["reports"].count if db["reports"].exists() else 0
+    try:
+        connection = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+        try:
+            return connection.execute("SELECT count(*) FROM reports").fetchone()[0]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return 0
+
+
+def extraction_errors(data_dir: Path, run_id: str) -> dict[str, int]:
+    """Documents first kept in this run that could not be extracted, by error kind."""
+    archive = data_dir / "nianbao.db"
+    if not archive.exists():
+        return {}
+    connection = sqlite3.connect(f"file:{archive.resolve()}?mode=ro", uri=True)
+    try:
+        connection.execute(
+            "ATTACH DATABASE ? AS raw", [f"file:{(data_dir / RAW_FILE).resolve()}?mode=ro"]
+        )
+        rows = connection.execute(
+            "SELECT d.error_kind, count(*) FROM documents d JOIN raw.fetches f ON f.id = d.id"
+            " WHERE f.run_id = ? AND d.error_kind IS NOT NULL GROUP BY d.error_kind",
+            [run_id],
+        )
+        return dict(rows.fetchall())
+    finally:
+        connection.close()
+
+
+class RunLocked(RuntimeError):
+    """Another run holds the data directory."""
+
+
+@contextmanager
+def run_lock(data_dir: Path) -> Iterator[None]:
+    """Hold ``DATA/crawl.lock`` for the run (released by the kernel if we are killed)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as error:
+            raise RunLocked(f"another run is using {data_dir} ({LOCK_FILE} is held)") from error
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def mark_killed_runs(store: RawStore) -> None:
+    """Runs still ``running`` when no run holds the lock were killed mid-way."""
+    with store.db.conn:
+        store.db.execute(
+            "update crawl_runs set status = 'killed', reason = ? where status = 'running'",
+            ["the process ended before the run finished (killed or crashed)"],
+        )
+
+
+def crawl_status(crawl: dict) -> tuple[str, str]:
+    """The crawl's status and, when not ``ok``, why. A run failed as a whole when no
+    portal answered at all."""
+    outcomes = crawl.get("portals", {})
+    if crawl.get("finish_reason") == "shutdown":
+        return INTERRUPTED, "stopped by a signal; the next run resumes"
+    if outcomes and not any(outcome == "ok" for outcome in outcomes.values()):
+        return FAILED, "no portal could be crawled"
+    not_ok = sorted(p for p, outcome in outcomes.items() if outcome != "ok")
+    if not_ok:
+        return PARTIAL, f"{len(not_ok)} of {len(outcomes)} portals did not answer"
+    if crawl.get("finish_reason") not in (None, "finished"):
+        return PARTIAL, f"the crawl stopped early: {crawl['finish_reason']}"
+    return OK, ""
 
 
 def run_nightly(
@@ -86,62 +180,95 @@ def run_nightly(
     max_requests: int | None = None,
     polite: bool = True,
     log_level: str = "INFO",
+    settings: dict | None = None,
+    time_limit: int = DOCUMENT_TIME_LIMIT,
 ) -> RunSummary:
     """One whole run over ``portals`` (``crawler.registry.Portal``). The crawl runs
-    Scrapy in this process, so call it once per process."""
+    Scrapy in this process, so call it once per process. ``settings``: Scrapy settings
+    that override the project's (``nianbao crawl --set``). Raises ``RunLocked`` when
+    another run holds the data directory."""
+    with run_lock(data_dir):
+        return _run(
+            data_dir,
+            portals,
+            years=years,
+            allow_private_hosts=allow_private_hosts,
+            workers=workers,
+            max_requests=max_requests,
+            polite=polite,
+            log_level=log_level,
+            settings=settings or {},
+            time_limit=time_limit,
+        )
+
+
+def _run(
+    data_dir: Path, portals: list, *, settings: dict, time_limit: int, **options
+) -> RunSummary:
     from crawler.run import run_crawl
 
-    data_dir.mkdir(parents=True, exist_ok=True)
     store = RawStore(data_dir / RAW_FILE)
+    mark_killed_runs(store)
     summary = RunSummary(run_id=new_run_id(), started_at=utc_now(), portals=len(portals))
     store.db["crawl_runs"].upsert(summary.row(), pk="id")
+    log_event("run_start", run=summary.run_id, portals=len(portals), data=str(data_dir))
     reports_before = count_reports(data_dir)
     portal_rows = [p.row() for p in portals]
     extra = {
         "ITEM_PIPELINES": {"pipelines.process.ProcessPipeline": 200},
-        "NIANBAO_WORKERS": workers or 0,
+        "NIANBAO_WORKERS": options["workers"] or 0,
         "NIANBAO_PORTALS": portal_rows,
-        "LOG_LEVEL": log_level,
+        "NIANBAO_TIME_LIMIT": time_limit,
+        "LOG_LEVEL": options["log_level"],
+        **({"NIANBAO_MAX_REQUESTS": options["max_requests"]} if options["max_requests"] else {}),
+        **settings,
     }
-    if max_requests:
-        extra["NIANBAO_MAX_REQUESTS"] = max_requests
     crawl = run_crawl(
         portals,
         data_dir,
         run_id=summary.run_id,
-        years=years,
-        allow_private_hosts=allow_private_hosts,
-        polite=polite,
+        years=options["years"],
+        allow_private_hosts=options["allow_private_hosts"],
+        polite=options["polite"],
         extra_settings=extra,
     )
     summary.requests = crawl.get("requests", 0)
     summary.bytes = crawl.get("bytes", 0)
     summary.new_documents = crawl.get("new_documents", 0)
     summary.new_versions = crawl.get("new_versions", 0)
-    summary.errors_by_kind = dict(crawl.get("errors_by_kind", {}))
-    summary.errors = sum(summary.errors_by_kind.values())
-    summary.finished_at = utc_now()
-    summary.status = crawl_status(crawl, len(portals))
-    if summary.failed:
-        summary.reason = "no portal could be crawled"
+    summary.job = crawl.get("job", "")
+    summary.add_errors(crawl.get("errors_by_kind", {}))
+    summary.status, summary.reason = crawl_status(crawl)
     store.db["crawl_runs"].upsert(summary.row(), pk="id")
-    processed = process_pending(data_dir, workers=workers, portals=portal_rows)
-    for kind, count in processed.errors_by_kind.items():
-        key = f"extract_{kind}"
-        summary.errors_by_kind[key] = summary.errors_by_kind.get(key, 0) + count
-    summary.errors = sum(summary.errors_by_kind.values())
-    summary.new_reports = count_reports(data_dir) - reports_before
-    summary.finished_at = utc_now()
-    store.db["crawl_runs"].upsert(summary.row(), pk="id")
-    write_results(data_dir, [])  # publishes the finished run record
+    try:
+        if summary.status != INTERRUPTED:  # the next run catches up on what was kept
+            process_pending(
+                data_dir, workers=options["workers"], portals=portal_rows, time_limit=time_limit
+            )
+            summary.add_errors(extraction_errors(data_dir, summary.run_id), prefix="extract_")
+        summary.new_reports = count_reports(data_dir) - reports_before
+        summary.finished_at = utc_now()
+        store.db["crawl_runs"].upsert(summary.row(), pk="id")
+        write_results(data_dir, [])  # publishes the finished run record
+    except Exception as error:  # a disk full, a read-only directory: the run failed
+        summary.status = FAILED
+        summary.reason = f"the archive could not be written: {type(error).__name__}: {error}"
+        summary.finished_at = utc_now()
+        store.db["crawl_runs"].upsert(summary.row(), pk="id")
+    PROGRESS.done()
+    log_event(
+        "run_end",
+        run=summary.run_id,
+        status=summary.status,
+        reason=summary.reason,
+        portals=summary.portals,
+        requests=summary.requests,
+        new_documents=summary.new_documents,
+        new_versions=summary.new_versions,
+        new_reports=summary.new_reports,
+        bytes=summary.bytes,
+        errors=summary.errors,
+        errors_by_kind=summary.errors_by_kind,
+        job=summary.job,
+    )
     return summary
-
-
-def crawl_status(crawl: dict, portal_count: int) -> str:
-    """A run failed as a whole when no portal answered at all."""
-    ok_portals = sum(1 for outcome in crawl.get("portals", {}).values() if outcome == "ok")
-    if portal_count and crawl.get("responses", 0) == 0:
-        return "failed"
-    if ok_portals < portal_count:
-        return "partial"
-    return "ok"

@@ -10,7 +10,8 @@ Speed at 100 000 reports comes from reading few, small rows:
   the full text are in ``report_texts``, one row per report;
 - ``outcome_shares`` is a table, one row per report, written with the report (the sums
   of its outcome rows and their shares), so a canned query reads one row per report;
-- ``review_litigation_totals`` (per year) is summed when the archive is published;
+- ``province_year_totals`` and ``review_litigation_totals`` are summed when the archive
+  is published;
 - ``statistics`` is WITHOUT ROWID on its natural key, with no second copy as an index.
 """
 
@@ -48,8 +49,10 @@ TABLES: dict[str, dict] = {
         },
         "pk": ["id"],
         "foreign_keys": [("best_document", "documents", "id")],
-        # One index per facet, and per facet within a year (the usual filter).
+        # One index per facet, and per facet within a year (the usual filter); a year's
+        # page in primary-key order reads its first rows from (year, id).
         "indexes": [
+            ["year", "id"],
             ["year", "province"],
             ["year", "level"],
             ["year", "template"],
@@ -132,18 +135,20 @@ TABLES: dict[str, dict] = {
         "foreign_keys": [("report_id", "reports", "id")],
         "indexes": [
             ["year", "new_received"],
-            ["year", "refused_or_unable_pct"],
-            # Covers totals by province and year: an index scan, no table rows read.
-            [
-                "province",
-                "year",
-                "new_received",
-                "total_processed",
-                "granted",
-                "denied",
-                "unable",
-            ],
+            ["year", "refused_or_unable_pct", "total_processed"],
         ],
+    },
+    "province_year_totals": {
+        "columns": {
+            "province": "TEXT",
+            "year": "INTEGER",
+            "reports": "INTEGER",
+            "new_received": "NUMERIC",
+            "total_processed": "NUMERIC",
+            **{group: "NUMERIC" for group in keys.OUTCOME_GROUPS},
+        },
+        "pk": ["province", "year"],
+        "without_rowid": True,
     },
     "review_litigation_totals": {
         "columns": {
@@ -286,7 +291,9 @@ REFUSED_OR_UNABLE = (
 
 def outcome_shares_insert_sql(where: str) -> str:
     """INSERT of the ``outcome_shares`` rows of the reports matching ``where`` (over
-    ``reports r``): the total column of table 3, summed by outcome group."""
+    ``reports r``): the total column of table 3, summed by outcome group. A row takes
+    its report's rowid: a stable order, and a rowid table, so an index scan tests its
+    own columns before reading the row."""
     sums = {
         "new_received": ("new_received",),
         "total_processed": ("total_processed",),
@@ -295,7 +302,7 @@ def outcome_shares_insert_sql(where: str) -> str:
     summed = ",\n    ".join(f"{_sum_of(rows)} AS {name}" for name, rows in sums.items())
     groups = list(keys.OUTCOME_GROUPS)
     values = [
-        "report_id, agency, year, province, level, template",
+        "rowid, report_id, agency, year, province, level, template",
         *sums,
         *(_share(group) for group in groups),
         REFUSED_OR_UNABLE,
@@ -303,10 +310,10 @@ def outcome_shares_insert_sql(where: str) -> str:
     ]
     columns = ", ".join(TABLES["outcome_shares"]["columns"])
     selected = ",\n  ".join(values)
-    return f"""INSERT INTO outcome_shares ({columns})
+    return f"""INSERT INTO outcome_shares (rowid, {columns})
 SELECT {selected}
 FROM (
-  SELECT r.id AS report_id, r.agency, r.year, r.province, r.level, r.template,
+  SELECT r.rowid, r.id AS report_id, r.agency, r.year, r.province, r.level, r.template,
     {summed}
   FROM reports r
   JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
@@ -314,6 +321,18 @@ FROM (
   WHERE {where}
   GROUP BY r.id
 )"""
+
+
+def province_year_totals_insert_sql() -> str:
+    """INSERT of every ``province_year_totals`` row: outcome_shares summed."""
+    counts = ["new_received", "total_processed", *keys.OUTCOME_GROUPS]
+    columns = ", ".join(TABLES["province_year_totals"]["columns"])
+    sums = ", ".join(f"sum({column})" for column in counts)
+    # A report with no province (no division code) is counted under province NULL.
+    return f"""INSERT INTO province_year_totals ({columns})
+SELECT province, year, count(*), {sums}
+FROM outcome_shares
+GROUP BY province, year"""
 
 
 def review_litigation_totals_insert_sql() -> str:
@@ -346,12 +365,14 @@ LEFT JOIN portal_runs pr ON pr.id = (
 
 # The ranked search page: the plugin adds ``search_match MATCH`` for ``?_search=``, which
 # SQLite pushes into the FTS5 scan, so ``relevance`` (bm25, higher is better) is defined,
-# and a bound on ``fts_rowid`` (the newest N matches), which FTS5 also takes. The LEFT
-# JOIN on rowid (every entry has its report) lets SQLite skip ``reports`` in a count.
+# and a bound on ``fts_rowid`` (the first N matches, newest years first), which FTS5 also
+# takes. Every index entry has its report (same rowid); LEFT JOIN keeps the index the
+# outer loop, so a rare word never scans ``reports``. Few columns: a results page
+# renders every cell, and that is most of its time.
 REPORT_SEARCH_SQL = f"""CREATE VIEW report_search AS
-SELECT r.id, r.title, r.agency, r.year, r.province, r.city, r.county, r.level,
-  r.template, r.published, r.parse_status, r.failed_checks, r.source_url,
-  -f.rank AS relevance, f.rowid AS fts_rowid, f.{search.FTS_TABLE} AS search_match
+SELECT r.id, r.title, r.agency, r.year, r.province, r.level, r.template, r.published,
+  r.failed_checks, -f.rank AS relevance, f.rowid AS fts_rowid,
+  f.{search.FTS_TABLE} AS search_match
 FROM {search.FTS_TABLE} f LEFT JOIN reports r ON r.rowid = f.rowid"""
 
 VIEWS: dict[str, str] = {
@@ -367,6 +388,7 @@ DERIVED_TABLES = (
     "statistics",
     "checks",
     "outcome_shares",
+    "province_year_totals",
     "review_litigation_totals",
     search.FTS_TABLE,
 )

@@ -42,7 +42,9 @@ SETTINGS = {
 }
 
 
-def datasette_args(data_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> list[str]:
+def datasette_args(
+    data_dir: Path, host: str = "127.0.0.1", port: int = 8001, metadata: Path = METADATA
+) -> list[str]:
     """Arguments of ``datasette`` (after the program name) serving ``data_dir``."""
     data_dir = Path(data_dir)
     args = [
@@ -51,7 +53,7 @@ def datasette_args(data_dir: Path, host: str = "127.0.0.1", port: int = 8001) ->
         str(data_dir / ARCHIVE_FILE),
         str(data_dir / RAW_FILE),
         "--metadata",
-        str(METADATA),
+        str(metadata),
         "--plugins-dir",
         str(PLUGINS_DIR),
         "--template-dir",

@@ -12,8 +12,9 @@ last), then to the smallest document id. Saving a document re-derives the report
 belongs to (and the one it belonged to before, if its parse changed): the report row,
 its texts, statistics, checks and outcome_shares row are replaced as a whole from the
 best document. Every write is an upsert of deterministic rows, so saving the same thing
-twice changes nothing. The per-year totals (``review_litigation_totals``) are summed
-once per run, by :func:`refresh_totals` (``archive.publish`` calls it).
+twice changes nothing. The totals by province and year (``province_year_totals``,
+``review_litigation_totals``) are summed once per run, by :func:`refresh_totals`
+(``archive.publish`` calls it).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from archive.schema import (
     TABLES,
     ensure_db_shape,
     outcome_shares_insert_sql,
+    province_year_totals_insert_sql,
     review_litigation_totals_insert_sql,
 )
 
@@ -291,11 +293,18 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
     db.execute(outcome_shares_insert_sql("r.id = :report_id"), {"report_id": rid})
 
 
+TOTALS = {
+    "province_year_totals": province_year_totals_insert_sql(),
+    "review_litigation_totals": review_litigation_totals_insert_sql(),
+}
+
+
 def refresh_totals(db: sqlite_utils.Database) -> None:
-    """Sum the per-year totals again (after a run has saved its reports)."""
+    """Sum the totals by province and year again (after a run has saved its reports)."""
     with db.atomic():
-        db.execute("DELETE FROM review_litigation_totals")
-        db.execute(review_litigation_totals_insert_sql())
+        for table, insert in TOTALS.items():
+            db.execute(f"DELETE FROM {table}")
+            db.execute(insert)
 
 
 def rederive_reports(db: sqlite_utils.Database) -> None:

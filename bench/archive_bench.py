@@ -63,6 +63,7 @@ REQUESTS = 20
 CHUNK = 500
 TWO_CHARACTER_WORD = "处罚"
 FOUR_CHARACTER_PHRASE = "应急管理"
+FTS5_DEFAULT_AUTOMERGE = 4
 
 
 def place(number: int) -> tuple[str, str]:
@@ -178,7 +179,27 @@ def load_statistics(conn, seeds: list[tuple[dict, str, bytes]]) -> None:
     )
 
 
+class Phases:
+    """Prints how long each step of the build took."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def done(self, step: str) -> None:
+        now = time.perf_counter()
+        print(f"  {step}: {now - self.last:.0f} s", flush=True)
+        self.last = now
+
+
+def set_automerge(db: sqlite_utils.Database, level: int) -> None:
+    db.execute(
+        f"INSERT INTO {search.FTS_TABLE}({search.FTS_TABLE}, rank) VALUES('automerge', ?)",
+        [level],
+    )
+
+
 def build(path: Path, count: int) -> None:
+    phases = Phases()
     db = sqlite_utils.Database(path, recreate=True)
     for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -1000000"):
         db.execute(f"PRAGMA {pragma}")
@@ -191,6 +212,7 @@ def build(path: Path, count: int) -> None:
     ]
     for name in indexes:  # bulk load first, index after: much faster
         db.execute(f'DROP INDEX "{name}"')
+    set_automerge(db, 0)  # no merging of the search index while loading; one merge after
     reports_sql = _insert_sql("reports", list(TABLES["reports"]["columns"]), "fts_rowid")
     texts_sql = _insert_sql("report_texts", list(TABLES["report_texts"]["columns"]))
     fts_sql = (
@@ -216,15 +238,22 @@ def build(path: Path, count: int) -> None:
             [r[4] for r in rows],
         )
         conn.executemany("INSERT INTO bench_plan VALUES (?, ?, ?, ?)", [r[5] for r in rows])
+    phases.done("reports, texts, documents, checks, search index")
     load_statistics(conn, seed_forms())
+    phases.done("statistics")
     conn.execute(outcome_shares_insert_sql("1"))
     conn.execute("COMMIT")
     refresh_totals(db)
+    phases.done("outcome_shares and totals")
     ensure_db_shape(db)  # recreates the indexes
+    phases.done("indexes")
     search.optimize(db)
+    set_automerge(db, FTS5_DEFAULT_AUTOMERGE)
+    phases.done("search index merged")
     db.execute("PRAGMA analysis_limit = 1000")
     db.execute("ANALYZE")
     db.close()
+    phases.done("analyze")
 
 
 def median_ms(url: str) -> float:

@@ -19,6 +19,7 @@ retries with backoff.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import socket
@@ -33,6 +34,7 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.stats import DownloaderStats
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from scrapy.logformatter import LogFormatter
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
@@ -248,6 +250,16 @@ class RedirectGuardMiddleware(_StoreUser):
         return response
 
 
+class _DemoteToInfo(logging.Filter):
+    """An unreachable robots.txt is logged by Scrapy at ERROR with a traceback; the
+    portal's own requests fail next and are recorded as problems, so it is detail."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith("Error downloading"):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 class RobotsMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, recording a portal's start URL that robots.txt
     forbids (``robots_forbidden``): a portal whose every start URL is forbidden is
@@ -256,6 +268,9 @@ class RobotsMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.recorder = _StoreUser(crawler)
+        robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
+        if not any(isinstance(f, _DemoteToInfo) for f in robots_logger.filters):
+            robots_logger.addFilter(_DemoteToInfo())
 
     def process_request_2(self, rp, request: Request) -> None:
         try:
@@ -363,6 +378,22 @@ class RawStoreMiddleware(_StoreUser):
             self.received[request] = self.received.get(request, 0) + len(data)
 
 
+class PageProblemMiddleware(_StoreUser):
+    """Spider middleware: a page the page objects cannot read (an exception in a
+    callback) is recorded as an ``unreadable_page`` problem against its URL, and the
+    crawl goes on."""
+
+    def process_spider_exception(self, response: Response, exception: Exception):
+        from scrapy.spidermiddlewares.httperror import HttpError
+
+        if isinstance(exception, HttpError) or not response.meta.get("nianbao_kind"):
+            return None
+        self.problem(
+            response.request, "unreadable_page", f"{type(exception).__name__}: {exception}"
+        )
+        return []
+
+
 def response_headers(response: Response) -> dict[str, str]:
     """Headers as a plain dict of text (the first value of each)."""
     return {
@@ -443,3 +474,13 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 self.backoff_base * 2 ** (attempt - 1), self.backoff_max
             )
         return retry
+
+
+class ProblemLogFormatter(LogFormatter):
+    """A failed download is a problem (an event line and a ``problems`` row), so
+    Scrapy's own message for it, with its traceback, is logged at INFO, not ERROR."""
+
+    def download_error(self, *args, **kwargs):
+        entry = super().download_error(*args, **kwargs)
+        entry["level"] = logging.INFO
+        return entry

@@ -187,6 +187,8 @@ def close_job(path: Path, run_id: str, finish_reason: str | None) -> None:
     """A finished crawl's job is removed; a stopped one is kept, ``paused``, to resume."""
     if finish_reason == "finished":
         shutil.rmtree(path, ignore_errors=True)
+        if not any(path.parent.iterdir()):
+            path.parent.rmdir()
         return
     state = {"state": "paused", "run_id": run_id, "finish_reason": finish_reason}
     (path / JOB_STATE).write_text(json.dumps(state), encoding="utf-8")

@@ -58,6 +58,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
     "crawler.middlewares.NetworkStats": 850,
 }
+SPIDER_MIDDLEWARES = {"crawler.middlewares.PageProblemMiddleware": 960}
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 ITEM_PIPELINES = {"pipelines.keep.KeepRawPipeline": 100}
 EXTENSIONS = {"crawler.events.CrawlProgress": 500}
@@ -66,6 +67,10 @@ SCHEDULER = "scrapy.core.scheduler.Scheduler"
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 
 LOG_LEVEL = "INFO"
+# Failed downloads are recorded as problems and logged as event lines (crawler/events.py);
+# Scrapy's own messages for them are detail, shown with `nianbao crawl --verbose`.
+LOG_FORMATTER = "crawler.middlewares.ProblemLogFormatter"
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control server executes code sent to it: a crawler has no use for it.
 REMOTE_CONTROL_ENABLED = False

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from archive.rawstore import RawStore
+from crawler.events import PROGRESS
 
 ARCHIVE_FILE = "nianbao.db"
 RAW_FILE = "raw.db"
@@ -30,7 +31,13 @@ PROCESSED_KINDS = ("report_page", "attachment")
 
 
 def default_workers() -> int:
+    """During a crawl: every core but one, which Scrapy's reactor needs."""
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+def all_cores() -> int:
+    """When nothing else runs (``nianbao reprocess``): every core."""
+    return os.cpu_count() or 1
 
 
 def document_hints(fetch: dict) -> dict:
@@ -43,10 +50,24 @@ def document_hints(fetch: dict) -> dict:
     return hints
 
 
-def _raise_timeout(signum, frame):  # noqa: ARG001 — signal handler signature
-    from pipelines.extract.document import ExtractionTimeout
+class _Deadline:
+    """The per-document time limit: SIGALRM raises ``ExtractionTimeout`` where the
+    worker is. A library may catch and wrap it (pdfplumber turns it into a "cannot be
+    read" error), so whether the limit passed is also remembered here."""
 
-    raise ExtractionTimeout(f"extraction and parsing took more than {DOCUMENT_TIME_LIMIT} s")
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.expired = False
+
+    def __call__(self, signum, frame):  # noqa: ARG002 — signal handler signature
+        from pipelines.extract.document import ExtractionTimeout
+
+        self.expired = True
+        raise ExtractionTimeout(self.message)
+
+    @property
+    def message(self) -> str:
+        return f"extraction and parsing took more than {self.limit} s"
 
 
 def process_document(fetch: dict, body: bytes, time_limit: int = DOCUMENT_TIME_LIMIT) -> dict:
@@ -72,19 +93,22 @@ def process_document(fetch: dict, body: bytes, time_limit: int = DOCUMENT_TIME_L
         "warnings": [],
     }
     use_alarm = hasattr(signal, "SIGALRM") and time_limit > 0
+    deadline = _Deadline(time_limit)
     if use_alarm:
-        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+        previous = signal.signal(signal.SIGALRM, deadline)
         signal.alarm(time_limit)
     try:
         extracted = extract(
             body, content_type=fetch.get("content_type"), url=fetch["url"], headers=headers
         )
         parsed = parse_document(extracted, hints=document_hints(fetch))
-    except ExtractionError as error:
-        document.update(error_kind=error.kind, error=str(error))
-        return {"document": document, "parsed": None}
-    except Exception as error:  # a parser bug must not stop the run; it is recorded
-        document.update(error_kind="internal", error=f"{type(error).__name__}: {error}")
+    except Exception as error:  # bad input, or a parser bug: recorded, never fatal
+        if deadline.expired:
+            document.update(error_kind="timeout", error=deadline.message)
+        elif isinstance(error, ExtractionError):
+            document.update(error_kind=error.kind, error=str(error))
+        else:
+            document.update(error_kind="internal", error=f"{type(error).__name__}: {error}")
         return {"document": document, "parsed": None}
     finally:
         if use_alarm:
@@ -109,6 +133,10 @@ def _start_worker(raw_path: str) -> None:
     and must not wait on us), and one read connection to the raw store."""
     global _worker_store
     os.nice(5)
+    # Ctrl-C and a service stop reach the whole process group: the parent stops the
+    # workers itself, once the documents in flight are done.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     _worker_store = RawStore(raw_path)
 
 
@@ -135,15 +163,15 @@ class ProcessSummary:
             self.reports += 1
 
 
-def _timed_out(fetch: dict, limit: float) -> dict:
+def _no_answer(fetch: dict, kind: str, error: str) -> dict:
     document = {
         "id": fetch["id"],
         "url": fetch["url"],
         "sha256": fetch["sha256"],
         "portal_id": fetch.get("portal_id"),
         "kind": fetch.get("kind"),
-        "error_kind": "timeout",
-        "error": f"worker gave no answer within {limit:.0f} s",
+        "error_kind": kind,
+        "error": error,
         "warnings": [],
     }
     return {"document": document, "parsed": None}
@@ -174,9 +202,12 @@ class WorkerPool:
         limit = self.time_limit + 30
         try:
             return future.result(timeout=limit)
-        except (FutureTimeout, BrokenProcessPool):
+        except FutureTimeout:
             self._restart()
-            return _timed_out(fetch, limit)
+            return _no_answer(fetch, "timeout", f"worker gave no answer within {limit:.0f} s")
+        except BrokenProcessPool as error:  # killed from outside, or out of memory
+            self._restart()
+            return _no_answer(fetch, "worker_crashed", f"the worker process died: {error}")
 
     def _restart(self) -> None:
         for process in list(getattr(self._executor, "_processes", {}).values()):
@@ -254,12 +285,19 @@ class ProcessPipeline:
     thread) and writes the archive, in a thread, when the spider closes.
 
     Settings: ``NIANBAO_DATA_DIR``, ``NIANBAO_WORKERS``, ``NIANBAO_PORTALS`` (registry rows
-    saved with the archive)."""
+    saved with the archive), ``NIANBAO_TIME_LIMIT`` (seconds per document)."""
 
-    def __init__(self, data_dir: Path, workers: int | None, portals: list[dict]):
+    def __init__(
+        self,
+        data_dir: Path,
+        workers: int | None,
+        portals: list[dict],
+        time_limit: int = DOCUMENT_TIME_LIMIT,
+    ):
         self.data_dir = data_dir
         self.workers = workers
         self.portals = portals
+        self.time_limit = time_limit
         self.pool: WorkerPool | None = None
         self.in_flight: list[tuple[dict, Future]] = []
 
@@ -270,12 +308,13 @@ class ProcessPipeline:
             Path(settings["NIANBAO_DATA_DIR"]),
             settings.getint("NIANBAO_WORKERS") or None,
             settings.getlist("NIANBAO_PORTALS"),
+            settings.getint("NIANBAO_TIME_LIMIT", DOCUMENT_TIME_LIMIT),
         )
 
     def process_item(self, item):
         if getattr(item, "sha256", None) and item.is_new_version:
             if self.pool is None:
-                self.pool = WorkerPool(self.data_dir / RAW_FILE, self.workers)
+                self.pool = WorkerPool(self.data_dir / RAW_FILE, self.workers, self.time_limit)
             fetch = fetch_row(item)
             self.in_flight.append((fetch, self.pool.submit(fetch)))
         return item
@@ -307,21 +346,35 @@ def processed_document_ids(data_dir: Path) -> set[str]:
     return {row["id"] for row in db.query("select id from documents")}
 
 
+def with_progress(results: Iterable[dict], total: int) -> Iterator[dict]:
+    """Pass ``results`` through, showing how far processing is on a terminal."""
+    counts = ProcessSummary()
+    for result in results:
+        counts.count(result)
+        PROGRESS.update(
+            f"process: {counts.documents}/{total} documents · {counts.reports} reports · "
+            f"{counts.failed} failed"
+        )
+        yield result
+
+
 def process_pending(
     data_dir: Path,
     *,
     everything: bool = False,
     workers: int | None = None,
     portals: list[dict] | None = None,
+    time_limit: int = DOCUMENT_TIME_LIMIT,
 ) -> ProcessSummary:
     """Process every kept document the archive does not have yet (``everything``: all of
     them again, as ``nianbao reprocess`` does) and publish the archive."""
     store = RawStore(data_dir / RAW_FILE)
     done = set() if everything else processed_document_ids(data_dir)
     fetches = [f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done]
-    pool = WorkerPool(data_dir / RAW_FILE, workers)
+    pool = WorkerPool(data_dir / RAW_FILE, workers, time_limit)
     try:
-        results = pool.map(fetches)
+        results = with_progress(pool.map(fetches), len(fetches))
         return write_results(data_dir, results, portals)
     finally:
         pool.close()
+        PROGRESS.done()

@@ -12,7 +12,8 @@ import sqlite_utils
 
 from archive.publish import staged_archive
 from archive.rawstore import RawStore, sha256_hex, stable_id
-from archive.schema import TABLES, ensure_db_shape
+from archive.schema import ARCHIVE_VERSION, TABLES, ensure_db_shape
+from archive.search import fts_query
 from archive.store import (
     best_document_key,
     copy_run_records,
@@ -285,3 +286,45 @@ def test_run_records_are_copied_from_the_raw_store(tmp_path):
     status = {row["portal_id"]: row for row in archive["portal_status"].rows}
     assert set(status) == {p["id"] for p in SAMPLE_PORTALS}
     assert all(row["last_outcome"] == "ok" and row["reports"] == 1 for row in status.values())
+
+
+def test_the_extracted_text_of_the_best_document_is_stored_and_searched(db):
+    (document, parsed, portal), *_ = sample_results()
+    parsed = {k: v for k, v in parsed.items() if k != "full_text"}
+    text = "附录：本机关另行公布了排污许可证核发清单。"
+    save_result(db, document=dict(document, text=text), parsed=parsed, portal=portal)
+    rid = report_id(parsed["agency"], parsed["year"])
+    assert db["report_texts"].get(rid)["full_text"] == text
+    rowid = db["reports"].get(rid)["fts_rowid"]
+    found = db.execute(
+        "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?", [fts_query("核发清单")]
+    ).fetchall()
+    assert found == [(rowid,)]
+
+
+def test_outcome_shares_holds_one_row_per_report_with_its_sums(db):
+    for document, parsed, portal in sample_results():
+        save_result(db, document=document, parsed=parsed, portal=portal)
+    rows = {row["report_id"]: row for row in db["outcome_shares"].rows}
+    for _, parsed, _ in sample_results():
+        row = rows[report_id(parsed["agency"], parsed["year"])]
+        totals = {key: cells.get("total") for key, cells in parsed["applications"].items()}
+        assert row["new_received"] == totals.get("new_received")
+        denied = [v for k, v in totals.items() if k.startswith("denied_") and v is not None]
+        assert row["denied"] == (sum(denied) if denied else None)
+
+
+def test_an_archive_of_an_older_shape_is_rederived_from_its_documents(tmp_path):
+    live = build_sample(tmp_path)
+    db = sqlite_utils.Database(live)
+    derived = ("reports", "report_texts", "statistics", "checks", "outcome_shares")
+    before = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in derived}
+    db.execute("DROP TABLE report_texts")
+    db.execute("DELETE FROM statistics")
+    db.execute("ALTER TABLE reports ADD COLUMN full_text TEXT")
+    db.execute(f"PRAGMA user_version = {ARCHIVE_VERSION - 1}")
+    ensure_db_shape(db)
+    after = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in derived}
+    assert after == before
+    assert "full_text" not in db["reports"].columns_dict
+    assert db.execute("SELECT count(*) FROM reports_fts").fetchone()[0] == len(before["reports"])

@@ -27,6 +27,22 @@ def test_crawl_service_runs_the_nightly_command_and_restarts_datasette():
     assert "try-restart nianbao-serve.service" in service["ExecStartPost"]
 
 
+def test_a_stopped_crawl_gets_sigterm_first_and_time_to_save_its_queue():
+    service = unit("nianbao-crawl.service")["Service"]
+    assert service["KillMode"] == "mixed"  # SIGTERM to nianbao, not to its workers
+    assert service["KillSignal"] == "SIGTERM"
+    assert service["TimeoutStopSec"].endswith("min")
+
+
+def test_the_workflow_stops_the_crawl_before_the_job_limit_and_always_saves_data():
+    workflow = yaml.safe_load((ROOT / ".github/workflows/nightly.yml").read_text())
+    job = workflow["jobs"]["crawl"]
+    crawl = next(step for step in job["steps"] if "nianbao crawl" in step.get("run", ""))
+    save = next(step for step in job["steps"] if "cache/save" in step.get("uses", ""))
+    assert crawl["timeout-minutes"] < job["timeout-minutes"]
+    assert save["if"] == "always()"
+
+
 def test_serve_service_runs_datasette_on_loopback():
     service = unit("nianbao-serve.service")["Service"]
     assert "nianbao serve --host 127.0.0.1" in service["ExecStart"]

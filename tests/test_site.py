@@ -35,11 +35,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_datasette(data_dir: Path) -> Iterator[str]:
+def start_datasette(data_dir: Path, metadata: Path = METADATA) -> Iterator[str]:
     """Run the site over ``data_dir`` as ``nianbao serve`` would; yield its base URL."""
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "datasette", *datasette_args(data_dir, port=port)],
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            *datasette_args(data_dir, port=port, metadata=metadata),
+        ],
         env=datasette_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -226,6 +231,34 @@ def test_search_box_of_the_reports_table(site, data_dir, phrase):
     for link in body.split('href="/nianbao/reports/')[1:]:
         ids.add(link.split('"')[0])
     assert ids == reports_containing(data_dir, phrase)
+
+
+def test_a_word_in_many_reports_ranks_the_first_matches_newest_years_first(data_dir, tmp_path):
+    """With ``ranked_matches`` 2, a word in every sample report ranks the 2 matches first
+    in the index (newest years first) and says that it did."""
+    word = "复议"
+    matching = reports_containing(data_dir, word)
+    assert len(matching) > 2
+    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    metadata["plugins"] = {"nianbao_site": {"ranked_matches": 2}}
+    small = tmp_path / "metadata.json"
+    small.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+    rows = archive_rows(data_dir, "SELECT id, year, fts_rowid FROM reports ORDER BY fts_rowid")
+    first = [row["id"] for row in rows if row["id"] in matching][:2]
+    years = {row["id"]: row["year"] for row in rows}
+    assert min(years[r] for r in first) >= max(years[r] for r in matching - set(first))
+    query = urllib.parse.urlencode({"_search": word})
+    for base in start_datasette(data_dir, small):
+        found = get_json(f"{base}/nianbao/report_search.json?{query}&_shape=array")
+        assert {row["id"] for row in found} == set(first)
+        _, _, page = get(f"{base}/nianbao/report_search?{query}")
+        assert "in more than 2 reports; the first 2, newest years first" in page
+        # A column filter applies before the bound: the year's own first matches.
+        year = years[first[-1]]
+        in_year = urllib.parse.urlencode({"_search": word, "year": year})
+        found = get_json(f"{base}/nianbao/report_search.json?{in_year}&_shape=array")
+        expected = [r["id"] for r in rows if r["id"] in matching and r["year"] == year][:2]
+        assert {row["id"] for row in found} == set(expected)
 
 
 def test_search_without_words_shows_nothing(site):

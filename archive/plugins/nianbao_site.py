@@ -14,10 +14,11 @@ nothing.
 
 Ranking costs about a microsecond per matching report, and a word like 处罚 is in
 nearly every report (bm25 then gives it almost no weight anyway). So when more than
-``ranked_matches`` reports match (plugin setting, default 5 000), the page ranks the
-most recent ``ranked_matches`` of them (the index's rowids put newer years first; the
-bound is a rowid range FTS5 applies itself) and says so, with the number of matches.
-Column filters (``?year=2019``) are applied before the bound; ``?_where=`` turns it off.
+``ranked_matches`` reports match (plugin setting, default 1 000), the page ranks the
+first ``ranked_matches`` of them in index order, newest years first (a rowid bound,
+which FTS5 applies itself), and says so. (Counting every match of a phrase costs as
+much as ranking them; bm25 already pays that once, for its IDF.) Column filters
+(``?year=2019``) are applied before the bound; ``?_where=`` turns the bound off.
 
 Report page. ``row-nianbao-reports.html`` gets the report's tables as printed (with the
 Chinese labels), its failed checks, its documents and the links to the archived copies.
@@ -44,7 +45,7 @@ SEARCHABLE_TABLE = "reports"
 TEXT_SECTIONS = ("overview", "problems", "other")  # the section texts in report_texts
 DEFAULT_SORTS = {"", "id"}  # what the table's own form submits when nobody chose a sort
 PLUGIN = "nianbao_site"
-RANKED_MATCHES = 5000
+RANKED_MATCHES = 1000
 
 
 def archived_copy_url(sha256: str) -> str:
@@ -87,19 +88,15 @@ def column_filters(request) -> tuple[list[str], dict]:
     return Filters(sorted(pairs)).build_where_clauses(SEARCH_VIEW)
 
 
-async def rank_bound(db, where: list[str], params: dict, limit: int) -> tuple[int, int] | None:
-    """(rowid bound, number of matches) when more than ``limit`` reports match: the
-    reports below the bound are the ``limit`` most recent matches. None otherwise."""
-    condition = " AND ".join(where)
+async def rank_bound(db, where: list[str], params: dict, limit: int) -> int | None:
+    """The rowid below which the first ``limit`` matches in index order (newest years
+    first) lie, when more than ``limit`` reports match; None otherwise."""
     after = await db.execute(
-        f"SELECT fts_rowid FROM {SEARCH_VIEW} WHERE {condition} "
+        f"SELECT fts_rowid FROM {SEARCH_VIEW} WHERE {' AND '.join(where)} "
         f"ORDER BY fts_rowid LIMIT 1 OFFSET {int(limit)}",
         params,
     )
-    if not after.rows:
-        return None
-    total = await db.execute(f"SELECT count(*) FROM {SEARCH_VIEW} WHERE {condition}", params)
-    return after.rows[0][0], total.rows[0][0]
+    return after.rows[0][0] if after.rows else None
 
 
 # trylast: runs after Datasette's own search filter, so its supports_search wins.
@@ -121,27 +118,22 @@ def filters_from_request(request, database, table, datasette):
 
     async def search_filter():
         limit = (datasette.plugin_config(PLUGIN) or {}).get("ranked_matches", RANKED_MATCHES)
-        bound = None
-        if "_where" not in request.args:
-            where, where_params = column_filters(request)
-            try:
-                bound = await rank_bound(
-                    datasette.get_database(ARCHIVE_DB),
-                    [match, *where],
-                    {**where_params, **params},
-                    limit,
-                )
-            except (QueryInterrupted, sqlite3.DatabaseError):
-                bound = None  # the page's own query reports what is wrong
+        if "_where" in request.args:
+            return FilterArguments([match], params, [described], context)
+        db = datasette.get_database(ARCHIVE_DB)
+        where, where_params = column_filters(request)
+        try:
+            bound = await rank_bound(db, [match, *where], {**where_params, **params}, limit)
+        except (QueryInterrupted, sqlite3.DatabaseError):
+            bound = None  # the page's own query reports what is wrong
         if bound is None:
             return FilterArguments([match], params, [described], context)
-        rowid, total = bound
         return FilterArguments(
             [match, "fts_rowid < :nianbao_bound"],
-            {**params, "nianbao_bound": rowid},
+            {**params, "nianbao_bound": bound},
             [
-                f"{described} in {total:,} reports; ranked by relevance: "
-                f"the {limit:,} most recent (filter by year or add words to rank others)"
+                f"{described} in more than {limit:,} reports; the first {limit:,}, newest "
+                "years first, ranked by relevance (filter by year or add words to rank others)"
             ],
             context,
         )

@@ -109,11 +109,11 @@ class ReportsSpider(scrapy.Spider):
 
     def parse_report(self, response: Response):
         portal = self.portals[response.meta["portal_id"]]
+        if STORED not in response.flags:  # a held page read from the store is not kept again
+            yield self._document(response, REPORT_PAGE)  # kept first, even if unreadable
         detail = family_for(portal.cms).detail_page(response)
         title = response.meta.get("link_title") or detail.title
         date = response.meta.get("link_date") or detail.date
-        if STORED not in response.flags:  # a held page read from the store is not kept again
-            yield self._document(response, REPORT_PAGE)
         for attachment in detail.attachments:
             yield self._document_request(portal, attachment, response.url, title, date)
 
