@@ -36,13 +36,17 @@ def _fsync(path: Path) -> None:
 @contextmanager
 def staged_archive(live_path: str | Path) -> Iterator[sqlite_utils.Database]:
     """Yield the archive as a Database on a temporary copy next to ``live_path``
-    (shape ensured); on a clean exit sum the per-year totals, commit, fsync and ``os.replace`` it over the live
-    file; on an exception delete it and leave the live file untouched."""
+    (shape ensured); on a clean exit sum the per-year totals, commit, fsync and
+    ``os.replace`` it over the live file; on an exception delete it and leave the live
+    file untouched."""
     live = Path(live_path)
     live.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{live.name}.", suffix=".staged", dir=live.parent)
     os.close(fd)
     staged = Path(name)
+    # mkstemp makes the file private (0600); the published archive must stay readable by
+    # a Datasette running as another user: keep the live file's mode, or 0644.
+    staged.chmod(live.stat().st_mode & 0o777 if live.exists() else 0o644)
     db = None
     try:
         if live.exists():

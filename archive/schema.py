@@ -10,6 +10,8 @@ Speed at 100 000 reports comes from reading few, small rows:
   the full text are in ``report_texts``, one row per report;
 - ``outcome_shares`` is a table, one row per report, written with the report (the sums
   of its outcome rows and their shares), so a canned query reads one row per report;
+- ``applications_wide`` (table 3, one row per report and row) is a table written with
+  the report too: a view pivoting 20 million statistics cannot even be counted quickly;
 - ``province_year_totals`` and ``review_litigation_totals`` are summed when the archive
   is published;
 - ``statistics`` is WITHOUT ROWID on its natural key, with no second copy as an index.
@@ -116,6 +118,21 @@ TABLES: dict[str, dict] = {
         "without_rowid": True,
         "foreign_keys": [("report_id", "reports", "id")],
     },
+    "applications_wide": {
+        "columns": {
+            "report_id": "TEXT",
+            "year": "INTEGER",
+            "province": "TEXT",
+            "row_position": "INTEGER",
+            "row_key": "TEXT",
+            "row_label": "TEXT",
+            **{column.key: "NUMERIC" for column in keys.APPLICANT_COLUMNS},
+        },
+        "pk": ["report_id", "row_key"],
+        "without_rowid": True,
+        "foreign_keys": [("report_id", "reports", "id")],
+        "indexes": [["row_key", "year", "total"]],
+    },
     "outcome_shares": {
         "columns": {
             "report_id": "TEXT",
@@ -136,6 +153,8 @@ TABLES: dict[str, dict] = {
         "indexes": [
             ["year", "new_received"],
             ["year", "refused_or_unable_pct", "total_processed"],
+            ["province"],
+            ["level"],
         ],
     },
     "province_year_totals": {
@@ -171,7 +190,7 @@ TABLES: dict[str, dict] = {
         "pk": ["report_id", "position"],
         "without_rowid": True,
         "foreign_keys": [("report_id", "reports", "id")],
-        "indexes": [["ok", "rule"]],
+        "indexes": [["ok", "rule"], ["rule"]],
     },
     "labels": {
         "columns": {
@@ -258,19 +277,20 @@ def _quoted(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-def _applications_wide_sql() -> str:
-    columns = ",\n  ".join(
-        f"max(CASE WHEN s.column_key = '{c.key}' THEN s.value END) AS {c.key}"
-        for c in keys.APPLICANT_COLUMNS
+def applications_wide_insert_sql(where: str) -> str:
+    """INSERT of the ``applications_wide`` rows of the reports matching ``where`` (over
+    ``reports r``): table 3 with its seven applicant columns side by side."""
+    pivoted = ",\n  ".join(
+        f"max(CASE WHEN s.column_key = '{c.key}' THEN s.value END)" for c in keys.APPLICANT_COLUMNS
     )
-    return f"""CREATE VIEW applications_wide AS
-SELECT s.report_id, r.agency, r.year, r.province, r.level, r.template,
-  l.position AS row_position, s.row_key, l.zh AS row_label,
-  {columns}
-FROM statistics s
-JOIN reports r ON r.id = s.report_id
+    columns = ", ".join(TABLES["applications_wide"]["columns"])
+    return f"""INSERT INTO applications_wide ({columns})
+SELECT s.report_id, r.year, r.province, l.position, s.row_key, l.zh,
+  {pivoted}
+FROM reports r
+JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
 LEFT JOIN labels l ON l.table_key = 'applications' AND l.axis = 'row' AND l.key = s.row_key
-WHERE s.table_key = 'applications'
+WHERE {where}
 GROUP BY s.report_id, s.row_key"""
 
 
@@ -323,16 +343,20 @@ FROM (
 )"""
 
 
+UNKNOWN_PROVINCE = "未知"
+
+
 def province_year_totals_insert_sql() -> str:
     """INSERT of every ``province_year_totals`` row: outcome_shares summed."""
     counts = ["new_received", "total_processed", *keys.OUTCOME_GROUPS]
     columns = ", ".join(TABLES["province_year_totals"]["columns"])
     sums = ", ".join(f"sum({column})" for column in counts)
-    # A report with no province (no division code) is counted under province NULL.
+    # A report with no province (its portal is not in the registry) is counted under
+    # UNKNOWN_PROVINCE: the key cannot be NULL.
     return f"""INSERT INTO province_year_totals ({columns})
-SELECT province, year, count(*), {sums}
+SELECT coalesce(province, '{UNKNOWN_PROVINCE}'), year, count(*), {sums}
 FROM outcome_shares
-GROUP BY province, year"""
+GROUP BY 1, year"""
 
 
 def review_litigation_totals_insert_sql() -> str:
@@ -356,6 +380,8 @@ SELECT p.id AS portal_id, p.name, p.division_code, p.province, p.level, p.cms,
   pr.finished_at AS last_crawled, pr.outcome AS last_outcome, pr.run_id AS last_run,
   pr.requests AS last_requests, pr.documents AS last_documents, pr.errors AS last_errors,
   pr.errors_by_kind AS last_errors_by_kind,
+  (SELECT max(finished_at) FROM portal_runs ok WHERE ok.portal_id = p.id AND ok.outcome = 'ok')
+    AS last_ok,
   (SELECT count(*) FROM documents d WHERE d.portal_id = p.id) AS documents,
   (SELECT count(DISTINCT d.report_id) FROM documents d WHERE d.portal_id = p.id) AS reports
 FROM portals p
@@ -376,7 +402,6 @@ SELECT r.id, r.title, r.agency, r.year, r.province, r.level, r.template, r.publi
 FROM {search.FTS_TABLE} f LEFT JOIN reports r ON r.rowid = f.rowid"""
 
 VIEWS: dict[str, str] = {
-    "applications_wide": _applications_wide_sql(),
     "portal_status": PORTAL_STATUS_SQL,
     "report_search": REPORT_SEARCH_SQL,
 }
@@ -387,6 +412,7 @@ DERIVED_TABLES = (
     "report_texts",
     "statistics",
     "checks",
+    "applications_wide",
     "outcome_shares",
     "province_year_totals",
     "review_litigation_totals",
@@ -394,7 +420,7 @@ DERIVED_TABLES = (
 )
 # Bump when a derived table or the search index (archive.search.index_text) changes:
 # ensure_db_shape then re-derives every report of an older archive from its documents.
-ARCHIVE_VERSION = 2
+ARCHIVE_VERSION = 3
 
 
 def create_table_sql(name: str, spec: dict) -> str:

@@ -8,11 +8,18 @@ immutable reader would ignore the WAL. Datasette has no way to write to either.
 An immutable database stays open on the file Datasette started with, so
 :func:`serve` runs Datasette as a child process and restarts it when a run has
 replaced ``nianbao.db`` (a second or so without the site).
+
+Before each start, :func:`write_inspect_file` gives Datasette the row count of every
+table of the archive (``--inspect-file``): an unfiltered table page then shows its count
+without counting 20 million statistics each time.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -27,6 +34,7 @@ PLUGINS_DIR = Path(__file__).resolve().parent / "plugins"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 ARCHIVE_FILE = "nianbao.db"
 RAW_FILE = "raw.db"
+INSPECT_FILE = "nianbao-inspect.json"
 RELOAD_POLL_SECONDS = 2.0
 
 SETTINGS = {
@@ -54,6 +62,8 @@ def datasette_args(
         str(data_dir / RAW_FILE),
         "--metadata",
         str(metadata),
+        "--inspect-file",
+        str(data_dir / INSPECT_FILE),
         "--plugins-dir",
         str(PLUGINS_DIR),
         "--template-dir",
@@ -66,6 +76,45 @@ def datasette_args(
     for name, value in SETTINGS.items():
         args += ["--setting", name, value]
     return args
+
+
+def inspect_data(archive: Path) -> dict:
+    """Datasette's inspect data for the archive: every table's row count, and as its
+    "hash" an identifier of this copy of the file (path, size, mtime, inode), which is
+    what Datasette uses it for (an ETag), instead of hashing gigabytes."""
+    archive = Path(archive)
+    stat = archive.stat()
+    identity = f"{archive.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+    conn = sqlite3.connect(f"file:{archive.resolve()}?immutable=1", uri=True)
+    try:
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        tables = {
+            name: {"count": conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]}
+            for name in names
+        }
+    finally:
+        conn.close()
+    return {
+        archive.stem: {
+            "hash": hashlib.sha256(identity.encode()).hexdigest(),
+            "size": stat.st_size,
+            "file": archive.name,
+            "tables": tables,
+        }
+    }
+
+
+def write_inspect_file(data_dir: Path) -> Path:
+    """Write the archive's inspect data where :func:`datasette_args` points Datasette."""
+    path = Path(data_dir) / INSPECT_FILE
+    data = inspect_data(Path(data_dir) / ARCHIVE_FILE)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
 
 
 def datasette_env() -> dict[str, str]:
@@ -93,6 +142,7 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     command = [sys.executable, "-m", "datasette", *datasette_args(data_dir, host, port)]
     while True:
         inode = archive.stat().st_ino
+        write_inspect_file(data_dir)
         child = subprocess.Popen(command, env=datasette_env())
         try:
             while child.poll() is None and archive.stat().st_ino == inode:

@@ -10,9 +10,9 @@ The best document is the one that read the most table cells; ties go to the form
 that loses least in extraction (html > docx > pdf > doc > anything else, and any OCR
 last), then to the smallest document id. Saving a document re-derives the report it
 belongs to (and the one it belonged to before, if its parse changed): the report row,
-its texts, statistics, checks and outcome_shares row are replaced as a whole from the
-best document. Every write is an upsert of deterministic rows, so saving the same thing
-twice changes nothing. The totals by province and year (``province_year_totals``,
+its texts, statistics, checks, applications_wide and outcome_shares rows are replaced
+as a whole from the best document. Every write is an upsert of deterministic rows, so
+saving the same thing twice changes nothing. The totals by province and year (``province_year_totals``,
 ``review_litigation_totals``) are summed once per run, by :func:`refresh_totals`
 (``archive.publish`` calls it).
 """
@@ -32,6 +32,7 @@ from archive import search
 from archive.rawstore import RAW_TABLES, stable_id
 from archive.schema import (
     TABLES,
+    applications_wide_insert_sql,
     ensure_db_shape,
     outcome_shares_insert_sql,
     province_year_totals_insert_sql,
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 STATISTICS_TABLES = ("active_disclosure", "applications", "review_litigation")
+# A report's rows besides its reports and report_texts rows, replaced with it.
+DERIVED_ROWS = ("statistics", "checks", "applications_wide", "outcome_shares")
 FORMAT_PREFERENCE = ("html", "docx", "pdf", "doc")
 
 # 行政区划代码: the first two digits name the province.
@@ -232,7 +235,7 @@ def _upsert_at_rowid(db: sqlite_utils.Database, table: str, row: dict, rowid: in
 
 
 def _delete_report(db: sqlite_utils.Database, rid: str, old: dict | None) -> None:
-    for table in ("statistics", "checks", "outcome_shares"):
+    for table in DERIVED_ROWS:
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
     if old is not None:
         search.index_report(db, old["fts_rowid"], old, None)
@@ -270,7 +273,7 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
         portal = next(db["portals"].rows_where("id = ?", [best["portal_id"]], limit=1), {})
     new = report_row(rid, best, parsed, portal, len(documents))
     texts = report_texts_row(rid, parsed)
-    indexed = {"fts_rowid": new["fts_rowid"], **new, **texts}
+    indexed = {**new, **texts}
     _delete_report(db, rid, None)
     if old is None or any(old[c] != indexed[c] for c in old):
         if old is not None:
@@ -290,7 +293,8 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
             for position, check in enumerate(parsed.get("checks") or [])
         ],
     )
-    db.execute(outcome_shares_insert_sql("r.id = :report_id"), {"report_id": rid})
+    for insert in (applications_wide_insert_sql, outcome_shares_insert_sql):
+        db.execute(insert("r.id = :report_id"), {"report_id": rid})
 
 
 TOTALS = {

@@ -8,8 +8,9 @@ texts), varying the agency (34 provinces × 30 departments × places), the year
 (2019–2024) and every number. The rows of ``reports``, ``report_texts``, ``documents``,
 ``checks`` and the search index are made by ``archive.store``/``archive.search`` in two
 worker processes; the statistics (≈200 per report) are the seeds' cells scaled in SQL;
-``outcome_shares`` and the per-year totals are derived by the SQL the archive itself
-uses. One transaction, no journal, indexes built after the load.
+``applications_wide``, ``outcome_shares`` and the totals are derived by the SQL the
+archive itself uses. One transaction, no journal, indexes built and the search index
+merged after the load.
 
 Then starts Datasette as ``nianbao serve`` does and prints the database size, the build
 time, the load average and the median latency of 20 requests each: a search for a
@@ -35,7 +36,12 @@ import sqlite_utils
 
 from archive import search
 from archive.rawstore import RawStore
-from archive.schema import TABLES, ensure_db_shape, outcome_shares_insert_sql
+from archive.schema import (
+    TABLES,
+    applications_wide_insert_sql,
+    ensure_db_shape,
+    outcome_shares_insert_sql,
+)
 from archive.serve import METADATA
 from archive.store import (
     PROVINCE_BY_CODE,
@@ -130,7 +136,7 @@ def synthetic_report(made: int, planned: tuple, seeds: list) -> tuple:
     }
     portal = {"division_code": f"{code}0000", "level": level}
     row = report_row(rid, document, form, portal, 1)
-    texts = report_texts_row(rid, form)
+    texts = {**report_texts_row(rid, form), "fts_rowid": row["fts_rowid"]}
     size = len(form["full_text"].encode())
     doc = (rid, rid, document["url"], "html", size, cells_read(form), 1, blob)
     checks = [(rid, i, c["rule"], int(c["ok"]), c["detail"]) for i, c in enumerate(form["checks"])]
@@ -214,7 +220,7 @@ def build(path: Path, count: int) -> None:
         db.execute(f'DROP INDEX "{name}"')
     set_automerge(db, 0)  # no merging of the search index while loading; one merge after
     reports_sql = _insert_sql("reports", list(TABLES["reports"]["columns"]), "fts_rowid")
-    texts_sql = _insert_sql("report_texts", list(TABLES["report_texts"]["columns"]))
+    texts_sql = _insert_sql("report_texts", list(TABLES["report_texts"]["columns"]), "fts_rowid")
     fts_sql = (
         f"INSERT INTO {search.FTS_TABLE} (rowid, {', '.join(search.FTS_COLUMNS)}) "
         "VALUES (?, ?, ?, ?)"
@@ -241,10 +247,11 @@ def build(path: Path, count: int) -> None:
     phases.done("reports, texts, documents, checks, search index")
     load_statistics(conn, seed_forms())
     phases.done("statistics")
-    conn.execute(outcome_shares_insert_sql("1"))
+    for insert in (applications_wide_insert_sql, outcome_shares_insert_sql):
+        conn.execute(insert("1"))
     conn.execute("COMMIT")
     refresh_totals(db)
-    phases.done("outcome_shares and totals")
+    phases.done("applications_wide, outcome_shares, totals")
     ensure_db_shape(db)  # recreates the indexes
     phases.done("indexes")
     search.optimize(db)

@@ -328,3 +328,22 @@ def test_an_archive_of_an_older_shape_is_rederived_from_its_documents(tmp_path):
     assert after == before
     assert "full_text" not in db["reports"].columns_dict
     assert db.execute("SELECT count(*) FROM reports_fts").fetchone()[0] == len(before["reports"])
+
+
+def test_a_report_without_portal_is_published_under_an_unknown_province(tmp_path):
+    stem, text = seed_texts()[2]
+    with staged_archive(tmp_path / "nianbao.db") as db:
+        save_result(
+            db, document=seed_document(stem, text, "html", "p1"), parsed=seed_parsed(stem, text)
+        )
+    totals = list(sqlite_utils.Database(tmp_path / "nianbao.db")["province_year_totals"].rows)
+    assert [(t["province"], t["year"], t["reports"]) for t in totals] == [("未知", 2019, 1)]
+
+
+def test_the_published_archive_is_readable_by_other_users(tmp_path):
+    live = build_sample(tmp_path)
+    assert live.stat().st_mode & 0o777 == 0o644
+    live.chmod(0o640)
+    with staged_archive(live):
+        pass
+    assert live.stat().st_mode & 0o777 == 0o640

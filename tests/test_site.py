@@ -20,8 +20,15 @@ from pathlib import Path
 
 import pytest
 
+from archive.publish import staged_archive
 from archive.search import index_tokens
-from archive.serve import METADATA, datasette_args, datasette_env
+from archive.serve import (
+    METADATA,
+    datasette_args,
+    datasette_env,
+    inspect_data,
+    write_inspect_file,
+)
 from archive.store import PROVINCE_BY_CODE, report_id
 from pipelines.parse import keys
 from tests.test_archive_build import build_sample, sample_results
@@ -37,6 +44,7 @@ def free_port() -> int:
 
 def start_datasette(data_dir: Path, metadata: Path = METADATA) -> Iterator[str]:
     """Run the site over ``data_dir`` as ``nianbao serve`` would; yield its base URL."""
+    write_inspect_file(data_dir)
     port = free_port()
     process = subprocess.Popen(
         [
@@ -464,3 +472,20 @@ def test_report_page_shows_tables_checks_and_links(site, data_dir):
             0
         ][0]
     )
+
+
+def test_inspect_data_counts_every_table_and_names_this_copy_of_the_file(tmp_path):
+    archive = build_sample(tmp_path)
+    first = inspect_data(archive)["nianbao"]
+    tables = {
+        row["name"]
+        for row in archive_rows(tmp_path, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    assert set(first["tables"]) == {t for t in tables if not t.startswith("sqlite_")}
+    for name, info in first["tables"].items():
+        assert info["count"] == archive_rows(tmp_path, f'SELECT count(*) FROM "{name}"')[0][0]
+    with staged_archive(archive) as db:
+        db.execute("DELETE FROM checks")
+    second = inspect_data(archive)["nianbao"]
+    assert second["tables"]["checks"]["count"] == 0
+    assert second["hash"] != first["hash"]
