@@ -41,6 +41,10 @@ def titles(links) -> list[str]:
         ("生态环境中心 2023 年政府信息公开工作年度报告", 2023),
         ("郑州市生态环境局经开分局2021年政务信息公开工作年度报告", 2021),
         ("2019年度政府信息公开年报", 2019),
+        ("某县政府信息公开年报（2022年）", 2022),
+        ("某区2015年政府信息公开工作报告", 2015),
+        ("某区2023年政务公开工作年度报告", 2023),
+        ("某区政府信息公开工作年度报告（2022）", 2022),
         ("臺北市政府2022年政府資訊公開工作年度報告", 2022),
         ("某县二〇二三年政府信息公开工作年度报告", 2023),
     ],
@@ -209,7 +213,9 @@ def test_gkmlpt_api_articles_and_next_page():
     assert [(e.url, e.date) for e in listing.entries] == [
         ("http://www.szpsq.gov.cn/gkmlpt/content/9/9103/post_9103540.html", "2023-01-26"),
         ("http://www.szpsq.gov.cn/gkmlpt/content/9/9103/post_9103541.html", "2022-01-27"),
+        ("http://www.szpsq.gov.cn/attachment/0/1/1/1.pdf", "2022-01-27"),
     ]
+    assert listing.entries[2].title == "深圳市坪山区人民政府2021年政府信息公开工作年度报告"
     assert listing.next_pages == [
         ListRequest("http://www.szpsq.gov.cn/gkmlpt/api/all/2845?page=2&sid=755041")
     ]
@@ -288,3 +294,89 @@ def test_detail_pages_of_the_sample_portal_link_their_seed_attachments():
         "http://127.0.0.1:1/module/download/downfile.jsp"
     ]
     assert detail.date == "2024-01-25"
+
+
+def test_trs_table_list_with_the_pager_defined_inline():
+    url = "http://www.example.gov.cn/zwgk/zfxxgk/zfxxgknb/index.html"
+    listing = family_for("trs").list_page(html_response(url, PAGES / "trs_list_table.html"))
+    assert [p.url.rsplit("/", 1)[1] for p in listing.next_pages] == ["index_1.html", "index_2.html"]
+    assert [(e.url, e.title, e.date) for e in listing.entries if is_report_title(e.title)] == [
+        (
+            "http://www.example.gov.cn/zwgk/zfxxgk/zfxxgknb/202401/t20240115_2563012.html",
+            "某县2023年度政府信息公开工作年度报告",
+            "2024-01-15",
+        ),
+        (
+            "http://www.example.gov.cn/zwgk/zfxxgk/zfxxgknb/202301/t20230118_2200001.html",
+            "某县政府信息公开年报（2022年）",
+            "2023-01-18",
+        ),
+    ]
+
+
+def test_list_of_report_names_and_look_alikes_with_chinese_dates():
+    url = "http://www.example.gov.cn/xxgk/nb/index.html"
+    listing = family_for("trs").list_page(html_response(url, PAGES / "trs_list_cn_dates.html"))
+    assert listing.next_pages == [ListRequest("http://www.example.gov.cn/xxgk/nb/index_1.html")]
+    reports = [e for e in listing.entries if is_report_title(e.title)]
+    assert [(r.url.rsplit("/", 1)[1], r.date) for r in reports] == [
+        ("t20240120_1.html", "2024-01-20"),
+        ("t20240118_2.html", "2024-01-18"),
+        ("t20230131_6.html", "2023-01-31"),
+    ]
+
+
+def test_hanweb_column_counts_from_totalrecord_and_dates_inside_links():
+    url = "http://gxt.example.gov.cn/col/col78506/index.html"
+    listing = family_for("hanweb").list_page(
+        html_response(url, PAGES / "hanweb_column_totalrecord.html")
+    )
+    assert [(e.title, e.date) for e in listing.entries] == [
+        ("江苏省某厅2023年政府信息公开工作年度报告", "2024-01-19"),
+        ("江苏省某厅2022年政府信息公开工作年度报告", "2023-01-20"),
+    ]
+    proxy = "http://gxt.example.gov.cn/module/web/jpage/dataproxy.jsp"
+    assert [p.url for p in listing.next_pages] == [
+        f"{proxy}?startrecord=3&endrecord=4&perpage=2&columnid=78506",
+        f"{proxy}?startrecord=5&endrecord=6&perpage=2&columnid=78506",
+    ]
+    assert dict(listing.next_pages[0].formdata)["unitid"] == "325517"
+
+
+def test_gkmlpt_content_page_dates_and_attachments_in_html_and_json():
+    url = "http://www.example-gd.gov.cn/gkmlpt/content/0/963/post_963149.html"
+    detail = family_for("gkmlpt").detail_page(html_response(url, PAGES / "gkmlpt_content.html"))
+    assert detail.date == "2024-01-15"
+    assert detail.title == "某区2023年政府信息公开工作年度报告"
+    assert [(a.url, a.title) for a in detail.attachments] == [
+        (
+            "http://www.example-gd.gov.cn/attachment/0/963/963149/9631490.pdf",
+            "某区2023年政府信息公开工作年度报告.pdf",
+        ),
+        ("https://www.example-gd.gov.cn/attachment/0/963/963150/9631500.xls", ""),
+    ]
+
+
+def test_hanweb_detail_title_in_a_div_and_the_report_only_as_downfile_attachment():
+    url = "http://www.wenzhou.gov.cn/art/2024/1/22/art_1229105_59100001.html"
+    detail = family_for("hanweb").detail_page(
+        html_response(url, PAGES / "detail_hanweb_downfile.html")
+    )
+    assert detail.title == "温州市某局2023年政府信息公开工作年度报告"
+    assert detail.date == "2024-01-22"
+    assert [a.url for a in detail.attachments] == [
+        "http://www.wenzhou.gov.cn/module/download/downfile.jsp?classid=0"
+        "&filename=2c9a2f7e3b5d4c1e9f0a1b2c3d4e5f60.pdf"
+    ]
+    assert detail.attachments[0].title == "温州市某局2023年政府信息公开工作年度报告.pdf"
+
+
+def test_plain_pager_follows_only_the_next_page():
+    url = "http://www.example.gov.cn/xxgk/nb/list.jsp?page=2"
+    listing = family_for("nextlink").list_page(
+        html_response(url, PAGES / "nextlink_pager_symbols.html")
+    )
+    assert listing.next_pages == [ListRequest("http://www.example.gov.cn/xxgk/nb/list.jsp?page=3")]
+    assert [(e.title, e.date) for e in listing.entries if is_report_title(e.title)] == [
+        ("某镇2023年政府信息公开工作年度报告", "2024-01-15")
+    ]

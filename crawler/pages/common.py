@@ -52,13 +52,19 @@ class Detail:
 
 # --- titles and dates -------------------------------------------------------------
 
-_REPORT_WORD = re.compile(r"年度报告|年度報告|年报|年報")
+# 公开工作报告: reports of the 2008–2019 regulation were often titled
+# "2015年政府信息公开工作报告"; a 政府工作报告 (no 信息公开) is not one.
+_REPORT_WORD = re.compile(r"年度报告|年度報告|年报|年報|公[开開]工作[报報]告")
 _DISCLOSURE = re.compile(r"(信息|資訊|资讯|政务|政務)公[开開]")
 _NOT_A_REPORT = re.compile(
     r"指南|目录|目錄|通知|通告|公告|要点|要點|解读|解讀|图解|圖解|意见|意見|征集|徵集|报送|報送"
+    r"|评估|評估|格式|模板|范本|範本|编制|編制"
 )
 _CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0"}
-_YEAR = re.compile(r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年")
+_YEAR = re.compile(
+    r"((?:19|20)\d{2}|[〇零一二][〇零一二三四五六七八九]{3})\s*年"
+    r"|[（(]\s*((?:19|20)\d{2})\s*[)）]"  # …年度报告（2023）
+)
 _DATE = re.compile(r"((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)")
 _SPACE = re.compile(r"\s+")
 
@@ -68,18 +74,20 @@ def clean_text(text: str | None) -> str:
 
 
 def report_year(title: str) -> int | None:
-    """The year a title names (``2023年``, ``2023 年``, ``二〇二三年``), or None."""
+    """The year a title names (``2023年``, ``2023 年``, ``二〇二三年``, ``（2023）``), or None."""
     match = _YEAR.search(title or "")
     if not match:
         return None
-    digits = "".join(_CN_DIGITS.get(c, c) for c in match.group(1))
+    digits = "".join(_CN_DIGITS.get(c, c) for c in match.group(1) or match.group(2))
     return int(digits)
 
 
 def is_report_title(title: str) -> bool:
-    """A 政府信息公开工作年度报告 (or 年报, Traditional 年度報告) of a named year; not a
-    guide (指南), a catalogue (目录), a notice (通知), work points (工作要点) or an
-    interpretation (解读) of one."""
+    """A 政府信息公开工作年度报告 of a named year, under any of its names: 年度报告, 年报,
+    Traditional 年度報告, the older 信息公开工作报告, and 政务公开 instead of 信息公开 (many
+    agencies title the report the regulation requires 政务公开工作年度报告). Not a guide
+    (指南), a catalogue (目录), a notice (通知) or announcement (公告) about one, work points
+    (工作要点), an interpretation (解读), an evaluation (评估) or the template (格式) of one."""
     compact = _SPACE.sub("", title or "")
     return bool(
         _REPORT_WORD.search(compact)
@@ -125,7 +133,11 @@ def readable(response: Response) -> Response:
 # --- links ------------------------------------------------------------------------
 
 _NOT_A_LINK = ("javascript:", "#", "mailto:", "tel:", "data:")
-_NEXT_PAGE = re.compile(r"^(下一?[页頁]|后[页頁]|next)\s*[>›»]*$", re.IGNORECASE)
+# 下一页, 下页, [下一页], 下一页>, next, and a lone > › » (not >> or »», often 尾页: last)
+_NEXT_PAGE = re.compile(
+    r"^[\[【(（]?\s*(?:(?:下一?[页頁]|后[页頁]|next(?: page)?)\s*[>›»]*|[>›»])\s*[\]】)）]?$",
+    re.IGNORECASE,
+)
 _OPENED_URL = re.compile(
     r"(?:window\.open|location\.href\s*=|window\.location\s*=|location\.assign)\s*\(?\s*['\"]([^'\"]+)['\"]"
 )
@@ -139,8 +151,17 @@ def _href(value: str | None) -> str | None:
     return value
 
 
+def _is_date_only(text: str) -> bool:
+    return bool(find_date(text)) and not re.sub(r"[\d\s\-/.:年月日\[\]【】()（）]", "", text)
+
+
 def _anchor_title(anchor: Selector) -> str:
-    return clean_text(anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall()))
+    """The ``title`` attribute (lists use it for the untruncated title), else the text
+    without a date printed inside the link (Hanweb: ``<a><span>…</span><i>2024-01-15</i></a>``)."""
+    texts = [clean_text(t) for t in anchor.xpath(".//text()").getall()]
+    return clean_text(
+        anchor.attrib.get("title") or " ".join(t for t in texts if t and not _is_date_only(t))
+    )
 
 
 def anchor_links(selector: Selector, base_url: str) -> list[Link]:
@@ -151,21 +172,30 @@ def anchor_links(selector: Selector, base_url: str) -> list[Link]:
         href = _href(anchor.attrib.get("href"))
         if href is None:
             continue
-        item = anchor.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+        item = anchor.xpath(
+            "ancestor::*[self::li or self::tr or self::dd or self::dt or self::p][1]"
+        )
         date = find_date(" ".join(item.xpath(".//text()").getall())) if item else None
         links.append(Link(url=urljoin(base_url, href), title=_anchor_title(anchor), date=date))
     return links
 
 
 def next_page_requests(selector: Selector, base_url: str) -> list[ListRequest]:
-    """Links labelled 下一页 (next page)."""
-    requests = []
+    """Links labelled 下一页 (next page) or its variants, or of class ``next``; each once."""
+    urls: list[str] = []
     for anchor in selector.xpath("//a[@href]"):
         href = _href(anchor.attrib.get("href"))
         label = clean_text(" ".join(anchor.xpath(".//text()").getall()))
-        if href and (_NEXT_PAGE.match(label) or _NEXT_PAGE.match(anchor.attrib.get("title", ""))):
-            requests.append(ListRequest(urljoin(base_url, href)))
-    return requests
+        classes = anchor.attrib.get("class", "").lower().split()
+        if href and (
+            _NEXT_PAGE.match(label)
+            or _NEXT_PAGE.match(anchor.attrib.get("title", "").strip())
+            or "next" in classes
+        ):
+            url = urljoin(base_url, href)
+            if url not in urls and url.split("#")[0] != base_url.split("#")[0]:
+                urls.append(url)
+    return [ListRequest(url) for url in urls]
 
 
 def is_attachment_url(url: str) -> bool:
@@ -199,7 +229,11 @@ def attachment_links(selector: Selector, base_url: str) -> list[Link]:
         "//a[@href] | //iframe[@src] | //embed[@src] | //object[@data] | //*[@onclick]"
     ):
         tag = element.root.tag
-        title = _anchor_title(element) if tag == "a" else clean_text(element.attrib.get("title"))
+        title = (
+            clean_text(element.attrib.get("alt")) or _anchor_title(element)
+            if tag == "a"
+            else clean_text(element.attrib.get("title"))
+        )
         candidates = [
             element.attrib.get("href"),
             element.attrib.get("src"),
@@ -214,16 +248,40 @@ def attachment_links(selector: Selector, base_url: str) -> list[Link]:
             named_file = tag == "a" and title.lower().endswith(ATTACHMENT_EXTENSIONS)
             if (is_attachment_url(url) or named_file) and url not in found:
                 found[url] = Link(url=url, title=title)
+    for url in script_attachment_urls(selector, base_url):
+        found.setdefault(url, Link(url=url))
     return list(found.values())
+
+
+_JSON_ESCAPES = {"\\/": "/", "\\u0022": '"', "\\u0026": "&", '\\"': '"', "\\u003c": "<"}
+_SCRIPT_LINK = re.compile(r"""(?:href=|["']url["']\s*:\s*)["']([^"'<>\s]+)["']""", re.IGNORECASE)
+
+
+def script_attachment_urls(selector: Selector, base_url: str) -> list[str]:
+    """Files linked from a page's scripts: the body as JSON in a script
+    (gkmlpt: ``window._CONFIG = {DETAIL: {content: "…href=\\u0022….pdf\\u0022…"}}``)."""
+    urls: list[str] = []
+    for script in selector.xpath("//script/text()").getall():
+        for escaped, plain in _JSON_ESCAPES.items():
+            script = script.replace(escaped, plain)
+        for href in _SCRIPT_LINK.findall(script):
+            url = _unwrap_viewer(urljoin(base_url, href))
+            if _href(href) and is_attachment_url(url) and url not in urls:
+                urls.append(url)
+    return urls
 
 
 # --- detail pages -----------------------------------------------------------------
 
 _TITLE_META = ("ArticleTitle", "articletitle", "title", "Title")
 _DATE_META = ("PubDate", "pubdate", "pubDate", "publishdate", "PublishDate", "firstpublishedtime")
-_DATE_LABEL = re.compile(
-    r"(?:发布|發布|发文|成文|公开|公開)(?:日期|时间|時間)\s*[：:]\s*([^\n]{6,30})"
+# 发布 (published) first: gkmlpt pages print 成文日期 (written) before 发布日期.
+_DATE_LABELS = (
+    re.compile(r"(?:发布|發布|公开|公開)(?:日期|时间|時間|于|於)\s*[：:]?\s*([^\n]{6,30})"),
+    re.compile(r"(?:发文|成文|更新)?(?:日期|时间|時間)\s*[：:]\s*([^\n]{6,30})"),
 )
+_TITLE_CLASSES = ("title", "article-title", "article_title", "tit", "bt", "content-title")
+_SITE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s-\s|——).*$")
 
 
 def _meta(selector: Selector, names: tuple[str, ...]) -> str | None:
@@ -237,14 +295,33 @@ def _meta(selector: Selector, names: tuple[str, ...]) -> str | None:
 def read_detail(response: TextResponse) -> Detail:
     """Title, date and attachments of a document page (any family)."""
     selector = response.selector
-    title = (
-        _meta(selector, _TITLE_META)
-        or clean_text(" ".join(selector.xpath("//h1[1]//text()").getall()))
-        or clean_text(selector.xpath("//title/text()").get())
-        or None
+    return Detail(
+        title=page_title(selector),
+        date=page_date(selector),
+        attachments=attachment_links(selector, response.url),
     )
+
+
+def page_title(selector: Selector) -> str | None:
+    """``<meta name="ArticleTitle">``, the first ``<h1>``, a ``<div class="title">``, or
+    ``<title>`` without the site name after ``_`` / ``|`` / `` - ``."""
+    classes = " or ".join(f"@class='{name}'" for name in _TITLE_CLASSES)
+    for xpath in ("//h1[1]", f"(//body//*[{classes}])[1]"):
+        text = clean_text(" ".join(selector.xpath(f"{xpath}//text()").getall()))
+        if text:
+            break
+    page = clean_text(selector.xpath("//title/text()").get())
+    return _meta(selector, _TITLE_META) or text or _SITE_SUFFIX.sub("", page) or page or None
+
+
+def page_date(selector: Selector) -> str | None:
+    """``<meta name="PubDate">``, else the date after 发布时间： (or 发布日期, 日期 …)."""
     date = find_date(_meta(selector, _DATE_META))
-    if date is None:
-        label = _DATE_LABEL.search(" ".join(selector.xpath("//body//text()").getall()))
-        date = find_date(label.group(1)) if label else None
-    return Detail(title=title, date=date, attachments=attachment_links(selector, response.url))
+    if date:
+        return date
+    text = " ".join(selector.xpath("//body//text()[not(ancestor::script)]").getall())
+    for label in _DATE_LABELS:
+        for match in label.finditer(text):
+            if date := find_date(match.group(1)):
+                return date
+    return None

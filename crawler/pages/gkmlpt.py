@@ -3,8 +3,11 @@
 TREE: [...]}``, a tree of categories ``{id, name, children}``; each category's list is
 JSON from ``/gkmlpt/api/all/<catid>?page=N&sid=<SID>``:
 ``{"classify": {"post_count": …}, "total": …, "articles": [{"id", "title", "url",
-"post_url", "created_at", "attachment": [...]}, …]}``. Document pages are plain HTML
-(``/gkmlpt/content/…/post_NNN.html``) with ``<a class="nfw-cms-attachment">`` files.
+"post_url", "created_at", "attachment": [{"name", "url", …}]}, …]}``; pages 0 and 1
+answer the same articles, so paging starts at 1. Document pages are plain HTML
+(``/gkmlpt/content/…/post_NNN.html``) with ``<a class="nfw-cms-attachment">`` files, whose
+``href`` some templates leave empty for a script to fill: the API's ``attachment`` list is
+therefore offered too, each file under its article's title.
 
 The categories read are the one named in the start URL's fragment (``index#2845``)
 or, failing that, every category whose name says 年报 / 年度报告."""
@@ -102,18 +105,22 @@ def _article_date(article: dict) -> str | None:
     return None
 
 
+def _article_links(article: dict, base_url: str) -> list[Link]:
+    """The article's page and every file the API lists for it, under the article's title."""
+    title, date = str(article.get("title") or ""), _article_date(article)
+    urls = [article.get("post_url") or article.get("url")]
+    urls += [f.get("url") for f in article.get("attachment") or [] if isinstance(f, dict)]
+    return [
+        Link(url=urljoin(base_url, url), title=title, date=date)
+        for url in urls
+        if isinstance(url, str) and url.strip()
+    ]
+
+
 def read_api(response: TextResponse) -> Listing:
     data = json.loads(response.text)
     articles = [a for a in data.get("articles") or [] if isinstance(a, dict)]
-    entries = [
-        Link(
-            url=urljoin(response.url, a.get("post_url") or a["url"]),
-            title=a.get("title", ""),
-            date=_article_date(a),
-        )
-        for a in articles
-        if a.get("post_url") or a.get("url")
-    ]
+    entries = [link for article in articles for link in _article_links(article, response.url)]
     total = data.get("total") or (data.get("classify") or {}).get("post_count") or 0
     parts = urlsplit(response.url)
     query = parse_qs(parts.query)

@@ -2,7 +2,8 @@
 records inline in a ``<script type="text/xml"><datastore>`` block and the rest come
 from ``/module/web/jpage/dataproxy.jsp`` as XML, one ``<record><![CDATA[<li>…</li>]]>``
 per entry. The column page's ``var param_NNN = {…}`` gives the form fields and its
-``jpage({…, totalRecord:…, perPage:…, groupSize:…})`` call the counts; the proxy is
+``jpage({…, totalRecord:…, perPage:…, groupSize:…})`` call the counts (or the datastore's
+``<totalrecord>``); the proxy is
 POSTed ``startrecord``/``endrecord``/``perpage`` for one group of pages at a time.
 Older templates link the next group in a ``<nextgroup>`` element instead."""
 
@@ -37,10 +38,15 @@ def _setting(text: str, name: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _total_record(text: str) -> str | None:
+    match = re.search(r"<totalrecord>\s*(\d+)\s*</totalrecord>", text, re.IGNORECASE)
+    return match.group(1) if match else None
+
+
 def proxy_requests(text: str, base_url: str, inline_records: int) -> list[ListRequest]:
     """POSTs for every group of records the column page does not carry inline."""
     params = _PARAMS.search(text)
-    total = _setting(text, "totalRecord")
+    total = _setting(text, "totalRecord") or _total_record(text)
     per_page = _setting(text, "perPage")
     if not (params and total and total.isdigit() and per_page and per_page.isdigit()):
         return []

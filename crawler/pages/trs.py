@@ -1,6 +1,8 @@
 """TRS WCM lists: ``index.html``, ``index_1.html``, ``index_2.html``… with the page
 count in a ``createPageHTML(total, current, 'index', 'html')`` script (newer
-templates: ``createPageHTML('page_div', total, current, 'index', 'html', records)``)."""
+templates: ``createPageHTML('page_div', total, current, 'index', 'html', records)``), the
+counts often in variables (``var countPage = 5//共多少页``). Pages that carry the function's
+own definition (``function createPageHTML(_nPageCount, …)``) are read from the call."""
 
 from __future__ import annotations
 
@@ -28,17 +30,18 @@ def page_urls(script: str, base_url: str) -> list[str]:
     """The list pages to read next, from a ``createPageHTML`` call (empty when none): every
     other page from the first page, the following one from any other (so a list of n
     pages costs n requests, not n² duplicates for the dupefilter)."""
-    call = _CALL.search(script)
-    if not call:
-        return []
-    arguments = [a.strip() for a in call.group(1).split(",")]
-    strings = [m.group(1) for a in arguments if (m := _STRING.match(a))]
-    numbers = [
-        n for a in arguments if not _STRING.match(a) and (n := _number(a, script)) is not None
-    ]
-    if len(strings) < 2 or not numbers or strings[-1] not in _PAGE_EXTENSIONS:
-        return []
-    name, extension = strings[-2], strings[-1]
+    for call in _CALL.finditer(script):
+        arguments = [a.strip() for a in call.group(1).split(",")]
+        strings = [m.group(1) for a in arguments if (m := _STRING.match(a))]
+        numbers = [
+            n for a in arguments if not _STRING.match(a) and (n := _number(a, script)) is not None
+        ]
+        if len(strings) >= 2 and numbers and strings[-1] in _PAGE_EXTENSIONS:
+            return _pages(base_url, strings[-2], strings[-1], numbers)
+    return []
+
+
+def _pages(base_url: str, name: str, extension: str, numbers: list[int]) -> list[str]:
     total = numbers[0]
     current = numbers[1] if len(numbers) > 1 else 0
     pages = range(1, total) if current == 0 else range(current + 1, min(current + 2, total))
