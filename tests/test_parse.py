@@ -381,3 +381,35 @@ def test_traditional_report_keeps_its_own_characters_in_title_and_sections():
     assert parsed["title"].endswith("政府資訊公開工作年度報告")
     assert "政務公開" in parsed["sections"]["overview"]
     assert parsed["applications"]["total_processed"]["total"] == 92
+
+
+def _openings() -> list:
+    cases = json.loads((REPORTS / "openings.json").read_text(encoding="utf-8"))
+    return [
+        pytest.param(case, marks=pytest.mark.xfail(reason=case["xfail"], strict=True))
+        if "xfail" in case
+        else case
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize("case", _openings())
+def test_real_report_openings_give_agency_year_and_kind(case):
+    """Openings of real pages (reports and look-alikes), each hand-read: only what the
+    opening states is expected."""
+    parsed = parse_text(case["text"])
+    if "agency" in case:
+        assert label(parsed["agency"] or "") == label(case["agency"])
+    if "agency_contains" in case:
+        assert label(case["agency_contains"]) in label(parsed["agency"] or "")
+    for key in ("year", "is_report"):
+        if key in case:
+            assert parsed[key] == case[key]
+
+
+@pytest.mark.parametrize(
+    ("text", "year"),
+    [("某县二〇二三年政府信息公开工作年度报告\n一、总体情况", 2023)],
+)
+def test_chinese_numeral_years_are_read(text, year):
+    assert parse_text(text)["year"] == year

@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 
 _WHITESPACE = re.compile(r"\s+")
+# Pages that print the pinyin after a character: 報(bào)告.
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 _NULL_MARKERS = frozenset({"", "/", "\\", "-", "--", "—", "——", "–", "―", "无"})
 _NUMBER = re.compile(
     r"^(?P<sign>增加?|减少?|\+|-|−)?(?P<number>\d+(?:\.\d+)?)(?P<unit>万元|元|件|个|项|条|次)?$"
@@ -46,6 +48,8 @@ def label(text: str) -> str:
     """A cell or heading as a comparable label: NFKC, no whitespace, traditional
     characters of the template's words as simplified, `“”` kept."""
     compact = _WHITESPACE.sub("", unicodedata.normalize("NFKC", text))
+    if "(" in compact:
+        compact = _PINYIN.sub("", compact)
     compact = compact.translate(_SIMPLIFIED_CHARACTERS)
     for term, simplified in _SIMPLIFIED_TERMS:
         if term in compact:

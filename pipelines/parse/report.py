@@ -146,7 +146,7 @@ def _year_before_publication(published: object) -> int | None:
 def _identity(
     doc: Document, hints: dict, paragraphs: list[str], warnings: list[str]
 ) -> tuple[str | None, int | None, str | None]:
-    head = paragraphs[:8]
+    head = paragraphs[:12]
     title = (
         hints.get("title") or doc.title or meta.find_title(head) or meta.title_in_body(paragraphs)
     )
@@ -154,7 +154,11 @@ def _identity(
     if agency is None:
         short = meta.agency_from_title(meta.find_title(head) or title)
         agency = (
-            meta.fuller_agency(short, paragraphs) if short else meta.agency_from_body(paragraphs)
+            meta.fuller_agency(short, paragraphs)
+            if short
+            else meta.agency_line(head, title or "")
+            or meta.agency_from_body(paragraphs)
+            or meta.signature_agency(paragraphs)
         )
     year = hints.get("year") if meta.plausible_year(hints.get("year")) else None
     if year is None:
@@ -201,6 +205,8 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
     apps = applications.read_applications(rows["applications"], blanks_printed=not doc.ocr)
     active_table = active.read_active(_all_rows(rows["active"]), apps.template)
     kind = meta.is_report_title(title)
+    if kind is None and meta.names_itself_report(paragraphs):
+        kind = True
     templated = bool(apps.values or active_table.template)
     if (
         kind is False
