@@ -15,7 +15,7 @@ import json
 import os
 import signal
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -179,7 +179,9 @@ def _no_answer(fetch: dict, kind: str, error: str) -> dict:
 
 class WorkerPool:
     """Worker processes for ``process_document``; a worker that hangs past the limit
-    (in C code the alarm cannot interrupt) is replaced and the document recorded."""
+    (in C code the alarm cannot interrupt) is replaced and the document recorded.
+    Replacing the pool kills its other workers too: the documents they held are
+    submitted again to the new pool, not recorded as failed."""
 
     def __init__(
         self, raw_path: Path, workers: int | None = None, time_limit: int = DOCUMENT_TIME_LIMIT
@@ -187,6 +189,9 @@ class WorkerPool:
         self.raw_path = str(raw_path)
         self.workers = workers or default_workers()
         self.time_limit = time_limit
+        self._generation = 0
+        self._born: dict[Future, int] = {}  # the pool generation each future was submitted to
+        self._strikes: dict[str, int] = {}  # document id → pools it was in when one broke
         self._executor = self._new_executor()
 
     def _new_executor(self) -> ProcessPoolExecutor:
@@ -196,23 +201,38 @@ class WorkerPool:
 
     def submit(self, fetch: dict) -> Future:
         """Process one document kept in the raw store (by ``fetch["sha256"]``)."""
-        return self._executor.submit(process_stored_document, fetch, self.time_limit)
+        future = self._executor.submit(process_stored_document, fetch, self.time_limit)
+        self._born[future] = self._generation
+        return future
 
     def result(self, future: Future, fetch: dict) -> dict:
         limit = self.time_limit + 30
-        try:
-            return future.result(timeout=limit)
-        except FutureTimeout:
-            self._restart()
-            return _no_answer(fetch, "timeout", f"worker gave no answer within {limit:.0f} s")
-        except BrokenProcessPool as error:  # killed from outside, or out of memory
-            self._restart()
-            return _no_answer(fetch, "worker_crashed", f"the worker process died: {error}")
+        while True:
+            generation = self._born.pop(future, self._generation)
+            try:
+                return future.result(timeout=limit)
+            except FutureTimeout:
+                self._restart()
+                return _no_answer(fetch, "timeout", f"worker gave no answer within {limit:.0f} s")
+            except (BrokenProcessPool, CancelledError) as error:
+                if generation == self._generation:
+                    # A worker died (killed, out of memory): the pool cannot tell whose
+                    # document did it, so every document gets one more try; the one that
+                    # kills its worker again is recorded.
+                    self._restart()
+                    strikes = self._strikes.get(fetch["id"], 0) + 1
+                    self._strikes[fetch["id"]] = strikes
+                    if strikes > 1:
+                        return _no_answer(
+                            fetch, "worker_crashed", f"the worker process died: {error}"
+                        )
+                future = self.submit(fetch)  # lost with a pool replaced: try again
 
     def _restart(self) -> None:
         for process in list(getattr(self._executor, "_processes", {}).values()):
             process.kill()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._generation += 1
         self._executor = self._new_executor()
 
     def map(self, fetches: Iterable[dict]) -> Iterator[dict]:
