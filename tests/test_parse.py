@@ -413,3 +413,17 @@ def test_real_report_openings_give_agency_year_and_kind(case):
 )
 def test_chinese_numeral_years_are_read(text, year):
     assert parse_text(text)["year"] == year
+
+
+def test_an_amount_printed_in_wanyuan_under_a_yuan_header_is_not_converted_again():
+    text = (
+        "某局2019年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
+        "第二十条第（九）项\t\t\n"
+        "信息内容\t采购项目数量\t采购总金额（元）\n"
+        "政府集中采购\t9\t22.36万元\n"
+    )
+    parsed = parse_text(text)
+    assert parsed["active_disclosure"]["centralized_procurement"] == {
+        "items": 9,
+        "amount_10k_yuan": 22.36,
+    }

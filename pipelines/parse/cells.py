@@ -64,7 +64,7 @@ class Value:
 
     number: int | float | None
     is_value: bool = True
-    unit: str = ""  # "元" where the cell printed an amount in yuan
+    unit: str = ""  # the unit printed after the number: 元, 万元, 件 …
 
 
 NOT_A_VALUE = Value(None, is_value=False)
@@ -85,7 +85,7 @@ def read_value(text: str) -> Value:
     number: int | float = float(digits) if "." in digits else int(digits)
     if match["sign"] and match["sign"][0] in "减-−":
         number = -number
-    return Value(number, unit="元" if match["unit"] == "元" else "")
+    return Value(number, unit=match["unit"] or "")
 
 
 def yuan_to_10k(amount: int | float) -> float:
