@@ -427,3 +427,28 @@ def test_an_amount_printed_in_wanyuan_under_a_yuan_header_is_not_converted_again
         "items": 9,
         "amount_10k_yuan": 22.36,
     }
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "根据《中华人民共和国政府信息公开条例》（2019年修订）要求，现公布本机关年度报告。",
+        "某县人民政府办公室\n2024年1月20日",
+    ],
+)
+def test_a_cited_or_dated_year_is_not_the_year_reported_on(opening):
+    from pipelines.parse.meta import year_from_body
+
+    assert year_from_body(opening.splitlines()) is None
+
+
+def test_the_year_of_running_text_is_read_when_the_title_has_none():
+    from pipelines.parse.meta import year_from_body
+
+    assert year_from_body(["2023年，我局认真贯彻落实《条例》（2019年修订）。"]) == 2023
+
+
+def test_the_last_day_of_the_year_names_the_year_reported_on():
+    from pipelines.parse.meta import year_from_body
+
+    assert year_from_body(["截至2023年12月31日，我局共发布信息34条。"]) == 2023

@@ -38,6 +38,10 @@ _NOT_REPORT_WORDS = (
     "计划",
 )
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# In running text a year reported on is not a date (2024年1月20日 signs the report) — but
+# the year's last day is (截至2023年12月31日) — and not inside a citation (（2019年修订）).
+_DATE_YEAR = re.compile(r"((?:19|20)\d{2})\s*年(?!\s*(?!12\s*月\s*31)\d{1,2}\s*月)")
+_CITED = re.compile(r"《[^》]*》|（[^）]*）|\([^)]*\)")
 _CHINESE_YEAR = re.compile(r"[一二][〇○零一二三四五六七八九]{3}(?=\s*年)")
 _CHINESE_DIGITS = str.maketrans("〇○零一二三四五六七八九", "00012345678" + "9")
 # Words of a title that make it another kind of page even beside 年度报告: a reading guide
@@ -353,4 +357,15 @@ def year_from(texts: list[str]) -> int | None:
         match = _YEAR.search(_CHINESE_YEAR.sub(_arabic_year, label(text)))
         if match:
             return int(match[1])
+    return None
+
+
+def year_from_body(paragraphs: list[str]) -> int | None:
+    """The first plausible year of running text that is neither part of a date nor
+    inside a citation or brackets."""
+    for text in paragraphs:
+        plain = _CITED.sub("", _CHINESE_YEAR.sub(_arabic_year, label(text)))
+        for match in _DATE_YEAR.finditer(plain):
+            if plausible_year(int(match[1])):
+                return int(match[1])
     return None

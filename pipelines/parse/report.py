@@ -162,8 +162,8 @@ def _identity(
         )
     year = hints.get("year") if meta.plausible_year(hints.get("year")) else None
     if year is None:
-        year = meta.year_from([t for t in (title, meta.find_title(head)) if t]) or meta.year_from(
-            paragraphs[:12]
+        year = meta.year_from([t for t in (title, meta.find_title(head)) if t]) or (
+            meta.year_from_body(paragraphs[:12])
         )
     published = hints.get("published") or doc.published
     if year is None and _year_before_publication(published):
