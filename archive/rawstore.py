@@ -202,10 +202,9 @@ class RawStore:
                 "link_title": link_title,
                 "link_date": link_date,
                 "last_fetched_at": now,
-                "run_id": run_id,
             }
-            if is_new:
-                row["first_fetched_at"] = now
+            if is_new:  # run_id and first_fetched_at: the run that first kept these bytes
+                row.update(first_fetched_at=now, run_id=run_id)
                 self.db["fetches"].insert(row)
             else:
                 self.db["fetches"].update(fetch_id, row)

@@ -333,11 +333,16 @@ class RawStoreMiddleware(_StoreUser):
         self.stats.inc_value(f"nianbao/portal/{portal_id}/responses")
         self.stats.inc_value(f"nianbao/portal/{portal_id}/responses/{response.status}")
         if response.status == 304:
-            self.store.touch(response.url)
+            # After a redirect the validators were those of the first URL.
+            asked = (request.meta.get("redirect_urls") or [request.url])[0]
+            known = self.store.known(response.url) or self.store.known(asked)
             self.stats.inc_value("nianbao/not_modified")
+            if known is None or not known.sha256:
+                raise IgnoreRequest(f"304 for a URL the raw store does not hold: {request.url}")
+            self.store.touch(known.url)
             if kind == ATTACHMENT:
                 raise IgnoreRequest(f"not modified: {request.url}")
-            return self._stored_response(request, self.store.known(response.url).sha256)
+            return self._stored_response(request, known.sha256)
         if response.status >= 400:
             self.problem(request, f"http_{response.status}", response.url)
         elif kind == LIST_PAGE and response.status == 200:

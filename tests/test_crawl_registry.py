@@ -101,7 +101,6 @@ def test_sample_registry_placeholders():
         load_registry(SAMPLE_PORTAL_ROOT / "registry.csv", placeholders={"trs": "127.0.0.1:1"})
 
 
-@pytest.mark.skipif(not BUNDLED_REGISTRY.exists(), reason="crawler/portals.csv not written yet")
 def test_the_bundled_registry_is_valid():
     portals = load_registry(BUNDLED_REGISTRY)
     assert portals

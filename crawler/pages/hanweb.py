@@ -86,7 +86,7 @@ def read_list(response: TextResponse) -> Listing:
     entries = records(text, response.url)
     if not entries and "<datastore" not in text:
         entries = anchor_links(response.selector, response.url)
-    next_pages = proxy_requests(text, response.url, len(entries)) or next_group_requests(
-        text, response.url
-    )
+    next_pages = proxy_requests(
+        text, response.url, len(_RECORD.findall(text))
+    ) or next_group_requests(text, response.url)
     return Listing(entries=entries, next_pages=next_pages)
