@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlite_utils
+
 from archive.rawstore import RawStore, utc_now
 from crawler.events import PROGRESS, log_event
 from pipelines.process import DOCUMENT_TIME_LIMIT, RAW_FILE, process_pending, write_results
@@ -89,8 +91,8 @@ def select_portals(registry: Path | None, portal_ids: set[str]) -> list:
 
 
 def count_reports(data_dir: Path) -> int:
-    """Reports in the archive (0 when there is none yet, or it cannot be read: the run
-    then fails when it writes the archive)."""
+    """Reports in the live archive (0 when there is none yet, or it cannot be read: the
+    run then fails when it writes the archive)."""
     path = data_dir / "nianbao.db"
     if not path.is_file():
         return 0
@@ -104,24 +106,16 @@ def count_reports(data_dir: Path) -> int:
         return 0
 
 
-def extraction_errors(data_dir: Path, run_id: str) -> dict[str, int]:
+def extraction_errors(archive: sqlite_utils.Database, store: RawStore, run_id: str) -> dict:
     """Documents first kept in this run that could not be extracted, by error kind."""
-    archive = data_dir / "nianbao.db"
-    if not archive.exists():
-        return {}
-    connection = sqlite3.connect(f"file:{archive.resolve()}?mode=ro", uri=True)
-    try:
-        connection.execute(
-            "ATTACH DATABASE ? AS raw", [f"file:{(data_dir / RAW_FILE).resolve()}?mode=ro"]
-        )
-        rows = connection.execute(
-            "SELECT d.error_kind, count(*) FROM documents d JOIN raw.fetches f ON f.id = d.id"
-            " WHERE f.run_id = ? AND d.error_kind IS NOT NULL GROUP BY d.error_kind",
-            [run_id],
-        )
-        return dict(rows.fetchall())
-    finally:
-        connection.close()
+    kept = {
+        row["id"] for row in store.db.query("SELECT id FROM fetches WHERE run_id = ?", [run_id])
+    }
+    errors: dict[str, int] = {}
+    for row in archive.query("SELECT id, error_kind FROM documents WHERE error_kind IS NOT NULL"):
+        if row["id"] in kept:
+            errors[row["error_kind"]] = errors.get(row["error_kind"], 0) + 1
+    return errors
 
 
 class RunLocked(RuntimeError):
@@ -240,16 +234,25 @@ def _run(
     summary.add_errors(crawl.get("errors_by_kind", {}))
     summary.status, summary.reason = crawl_status(crawl)
     store.db["crawl_runs"].upsert(summary.row(), pk="id")
-    try:
-        if summary.status != INTERRUPTED:  # the next run catches up on what was kept
-            process_pending(
-                data_dir, workers=options["workers"], portals=portal_rows, time_limit=time_limit
-            )
-            summary.add_errors(extraction_errors(data_dir, summary.run_id), prefix="extract_")
-        summary.new_reports = count_reports(data_dir) - reports_before
+
+    def finish(archive: sqlite_utils.Database) -> None:
+        """The run's final record, written into raw.db and published with the archive."""
+        summary.add_errors(extraction_errors(archive, store, summary.run_id), prefix="extract_")
+        summary.new_reports = archive["reports"].count - reports_before
         summary.finished_at = utc_now()
         store.db["crawl_runs"].upsert(summary.row(), pk="id")
-        write_results(data_dir, [])  # publishes the finished run record
+
+    try:
+        if summary.status == INTERRUPTED:  # the next run catches up on what was kept
+            write_results(data_dir, [], finish=finish)
+        else:
+            process_pending(
+                data_dir,
+                workers=options["workers"],
+                portals=portal_rows,
+                time_limit=time_limit,
+                finish=finish,
+            )
     except Exception as error:  # a disk full, a read-only directory: the run failed
         summary.status = FAILED
         summary.reason = f"the archive could not be written: {type(error).__name__}: {error}"

@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import sqlite_utils
 
 from archive.rawstore import RawStore
 from crawler.events import PROGRESS
@@ -251,9 +253,14 @@ class WorkerPool:
 
 
 def write_results(
-    data_dir: Path, results: Iterable[dict], portals: list[dict] | None = None
+    data_dir: Path,
+    results: Iterable[dict],
+    portals: list[dict] | None = None,
+    finish: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> ProcessSummary:
-    """Write processed documents into a staged copy of the archive and publish it."""
+    """Write processed documents into a staged copy of the archive and publish it.
+    ``finish(db)`` runs on the staged archive just before the run records are copied
+    into it, so a run's final record is published with the same (single) copy."""
     from archive.publish import staged_archive
     from archive.store import copy_run_records, ensure_db_shape, save_portals, save_result
 
@@ -272,6 +279,8 @@ def write_results(
                 parsed=result["parsed"],
                 portal=portal_by_id.get(document.get("portal_id") or ""),
             )
+        if finish:
+            finish(db)
         raw_path = data_dir / RAW_FILE
         if raw_path.exists():
             copy_run_records(db, raw_path)
@@ -385,16 +394,18 @@ def process_pending(
     workers: int | None = None,
     portals: list[dict] | None = None,
     time_limit: int = DOCUMENT_TIME_LIMIT,
+    finish: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> ProcessSummary:
     """Process every kept document the archive does not have yet (``everything``: all of
-    them again, as ``nianbao reprocess`` does) and publish the archive."""
+    them again, as ``nianbao reprocess`` does) and publish the archive (``finish``: see
+    ``write_results``)."""
     store = RawStore(data_dir / RAW_FILE)
     done = set() if everything else processed_document_ids(data_dir)
     fetches = [f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done]
     pool = WorkerPool(data_dir / RAW_FILE, workers, time_limit)
     try:
         results = with_progress(pool.map(fetches), len(fetches))
-        return write_results(data_dir, results, portals)
+        return write_results(data_dir, results, portals, finish)
     finally:
         pool.close()
         PROGRESS.done()

@@ -80,3 +80,10 @@ def test_archived_numbers_are_the_expected_ones(demo_archive, path):
         if archived.get((table, row, column), "absent") != value
     ]
     assert not wrong, "\n".join(wrong)
+
+
+def test_the_published_run_record_is_the_finished_one(demo_archive):
+    data, _ = demo_archive
+    runs = list(sqlite_utils.Database(data / "nianbao.db")["crawl_runs"].rows)
+    assert [(r["status"], r["new_reports"]) for r in runs] == [("ok", len(EXPECTED))]
+    assert runs[0]["finished_at"] >= runs[0]["started_at"]
