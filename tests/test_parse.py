@@ -452,3 +452,19 @@ def test_the_last_day_of_the_year_names_the_year_reported_on():
     from pipelines.parse.meta import year_from_body
 
     assert year_from_body(["截至2023年12月31日，我局共发布信息34条。"]) == 2023
+
+
+def test_a_review_row_labelled_with_its_group_keeps_its_numbers():
+    seed = Path(__file__).parent / "fixtures/seeds/002_730fd97f12cf432f.txt"
+    row = "2\t0\t0\t0\t2\t0\t0\t0\t0\t0\t7\t0\t0\t1\t8"
+    text = seed.read_text(encoding="utf-8")
+    assert row in text
+    review = parse_text(text.replace(row, "行政复议\t" + row))["review_litigation"]
+    assert review["administrative_review"] == {
+        "upheld": 2,
+        "corrected": 0,
+        "other": 0,
+        "pending": 0,
+        "total": 2,
+    }
+    assert review["litigation_after_review"]["total"] == 8

@@ -28,7 +28,10 @@ def _row_numbers(raw: list[str]) -> list[int | float | None] | None:
     for a row that is a header."""
     values = [read_value(cell) for cell in raw]
     labelled = [i for i, v in enumerate(values) if v is NOT_A_VALUE]
-    if labelled and any(word in label(raw[i]) for i in labelled for word in HEADER_WORDS):
+    numbers = any(v.number is not None for v in values)
+    # A header row names the groups; a data row may carry a group name as its label
+    # (行政复议 2 0 0 0 2 …), so only a row without numbers is a header.
+    if not numbers and any(word in label(raw[i]) for i in labelled for word in HEADER_WORDS):
         return None
     region = values[labelled[-1] + 1 :] if labelled else values
     while region and region[-1].number is None and len(region) > WIDTH:
