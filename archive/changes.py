@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ARCHIVE_FILE = "nianbao.db"
+from archive import ARCHIVE_FILE
 
 
 @dataclass

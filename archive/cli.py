@@ -183,9 +183,10 @@ def crawl(
 def reprocess(data_dir: Path, workers: int | None, time_limit: int) -> None:
     """Re-extract and re-parse every stored raw document with the current code, in
     parallel, and print what changed."""
+    from archive import ARCHIVE_FILE, RAW_FILE
     from archive.changes import compare_archives, describe_changes, frozen_archive
     from archive.nightly import RunLocked, run_lock
-    from pipelines.process import RAW_FILE, all_cores, process_pending
+    from pipelines.process import all_cores, process_pending
 
     if not (data_dir / RAW_FILE).exists():
         fail(f"no raw store at {data_dir / RAW_FILE}: nothing to reprocess")
@@ -194,7 +195,7 @@ def reprocess(data_dir: Path, workers: int | None, time_limit: int) -> None:
             summary = process_pending(
                 data_dir, everything=True, workers=workers or all_cores(), time_limit=time_limit
             )
-            changes = compare_archives(before, data_dir / "nianbao.db")
+            changes = compare_archives(before, data_dir / ARCHIVE_FILE)
     except RunLocked as error:
         fail(str(error))
     click.echo(
@@ -211,10 +212,11 @@ def reprocess(data_dir: Path, workers: int | None, time_limit: int) -> None:
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(data_dir: Path, host: str, port: int) -> None:
     """Publish the archive with Datasette (read-only)."""
+    from archive import ARCHIVE_FILE
     from archive.serve import serve as serve_datasette
 
-    if not (data_dir / "nianbao.db").exists():
-        fail(f"no archive at {data_dir / 'nianbao.db'}: run `nianbao crawl` or `nianbao demo`")
+    if not (data_dir / ARCHIVE_FILE).exists():
+        fail(f"no archive at {data_dir / ARCHIVE_FILE}: run `nianbao crawl` or `nianbao demo`")
     serve_datasette(data_dir, host=host, port=port)
 
 

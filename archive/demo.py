@@ -9,13 +9,15 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import ARCHIVE_FILE
+
 
 def progress(stage: str, message: str) -> None:
     print(f"[{stage}] {message}", flush=True)
 
 
 def archive_contents(data_dir: Path) -> list[dict]:
-    db = sqlite_utils.Database(data_dir / "nianbao.db")
+    db = sqlite_utils.Database(data_dir / ARCHIVE_FILE)
     return list(
         db.query(
             "select r.agency, r.year, r.template, r.failed_checks,"

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import ARCHIVE_FILE, RAW_FILE
 from archive.rawstore import RawStore, utc_now
 from crawler.events import PROGRESS, log_event
-from pipelines.process import DOCUMENT_TIME_LIMIT, RAW_FILE, process_pending, write_results
+from pipelines.process import DOCUMENT_TIME_LIMIT, process_pending, write_results
 
 LOCK_FILE = "crawl.lock"
 FAILED, PARTIAL, OK, INTERRUPTED = "failed", "partial", "ok", "interrupted"
@@ -93,7 +94,7 @@ def select_portals(registry: Path | None, portal_ids: set[str]) -> list:
 def count_reports(data_dir: Path) -> int:
     """Reports in the live archive (0 when there is none yet, or it cannot be read: the
     run then fails when it writes the archive)."""
-    path = data_dir / "nianbao.db"
+    path = data_dir / ARCHIVE_FILE
     if not path.is_file():
         return 0
     try:

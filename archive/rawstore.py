@@ -270,12 +270,6 @@ class RawStore:
                 pk="id",
             )
 
-    def documents(self, since_run: str | None = None) -> Iterator[dict]:
-        """Every kept report page and attachment version (not list pages), oldest
-        first; with ``since_run``, only those fetched in that run."""
-        where = "kind != 'list'"
-        params: list = []
-        if since_run:
-            where += " and run_id = ?"
-            params.append(since_run)
-        yield from self.db["fetches"].rows_where(where, params, order_by="first_fetched_at, id")
+    def documents(self) -> Iterator[dict]:
+        """Every kept report page and attachment version (not list pages), oldest first."""
+        yield from self.db["fetches"].rows_where("kind != 'list'", order_by="first_fetched_at, id")

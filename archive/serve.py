@@ -25,6 +25,7 @@ import sys
 import time
 from pathlib import Path
 
+from archive import ARCHIVE_FILE, RAW_FILE
 from archive.publish import staged_archive
 from archive.rawstore import RawStore
 
@@ -32,8 +33,6 @@ REPO = Path(__file__).resolve().parent.parent
 METADATA = REPO / "datasette-metadata.json"
 PLUGINS_DIR = Path(__file__).resolve().parent / "plugins"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
-ARCHIVE_FILE = "nianbao.db"
-RAW_FILE = "raw.db"
 INSPECT_FILE = "nianbao-inspect.json"
 RELOAD_POLL_SECONDS = 2.0
 

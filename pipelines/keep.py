@@ -19,9 +19,9 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from archive import RAW_FILE
 from archive.rawstore import RawStore, stable_id, utc_now
 from crawler.items import FetchedDocument
-from pipelines.process import RAW_FILE
 
 _STORES: WeakKeyDictionary[Crawler, RawStore] = WeakKeyDictionary()
 

@@ -23,13 +23,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from archive import ARCHIVE_FILE, RAW_FILE
 from archive.rawstore import RawStore
 from crawler.events import PROGRESS
 
-ARCHIVE_FILE = "nianbao.db"
-RAW_FILE = "raw.db"
 DOCUMENT_TIME_LIMIT = 120  # seconds per document, extraction + parse
-PROCESSED_KINDS = ("report_page", "attachment")
 
 
 def default_workers() -> int:
@@ -401,7 +399,7 @@ def process_pending(
     ``write_results``)."""
     store = RawStore(data_dir / RAW_FILE)
     done = set() if everything else processed_document_ids(data_dir)
-    fetches = [f for f in store.documents() if f["kind"] in PROCESSED_KINDS and f["id"] not in done]
+    fetches = [f for f in store.documents() if f["id"] not in done]
     pool = WorkerPool(data_dir / RAW_FILE, workers, time_limit)
     try:
         results = with_progress(pool.map(fetches), len(fetches))
