@@ -2,9 +2,9 @@
 retries with backoff.
 
 - ``ScopeMiddleware`` refuses what the crawler must never fetch: schemes other than
-  http(s) (``file:``), loopback/private/reserved addresses unless
-  ``NIANBAO_ALLOW_PRIVATE_HOSTS`` is on (setting or environment), and anything outside
-  the portal's allowed domains (redirects included).
+  http(s) (``file:``), loopback/private/reserved addresses unless the setting
+  ``NIANBAO_ALLOW_PRIVATE_HOSTS`` is on (the CLI maps the environment variable of that
+  name to it), and anything outside the portal's allowed domains (redirects included).
 - ``RawStoreMiddleware`` makes a nightly run cheap: report pages and attachments the
   store already holds are not fetched again (unless ``NIANBAO_REFRESH``, which
   re-checks them with conditional requests); list pages are always fetched, with
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import re
 import socket
 from datetime import datetime
@@ -45,16 +44,6 @@ from pipelines.keep import raw_store_for, stored_headers
 REQUEST_CAP = "request_cap"  # finish reason of a run stopped by NIANBAO_MAX_REQUESTS
 STORED = "stored"  # flag of a response read from the raw store, not the network
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
-
-
-def _truthy(value) -> bool:
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def private_hosts_allowed(settings) -> bool:
-    return settings.getbool("NIANBAO_ALLOW_PRIVATE_HOSTS") or _truthy(
-        os.environ.get("NIANBAO_ALLOW_PRIVATE_HOSTS", "")
-    )
 
 
 def is_private_host(host: str) -> bool:
@@ -181,7 +170,7 @@ class _StoreUser:
 class ScopeMiddleware(_StoreUser):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.allow_private = private_hosts_allowed(crawler.settings)
+        self.allow_private = crawler.settings.getbool("NIANBAO_ALLOW_PRIVATE_HOSTS")
 
     def process_request(self, request: Request):
         kind = refusal(request.url, self.allow_private)
