@@ -17,6 +17,7 @@ from lxml import etree
 
 from pipelines.extract.document import Document, MislabelledFile, Paragraph, Table
 from pipelines.extract.encoding import decode_html
+from pipelines.extract.layout import CJK_RANGES
 
 METHOD = "html:trafilatura+lxml-tables"
 
@@ -39,8 +40,7 @@ _FURNITURE_TEXT = re.compile(
     r"^\s*(当前位置|您现在的位置|您当前的位置|所在位置|分享到|【?\s*打印|【?\s*关闭|字号|【?\s*字体"
     r"|(发布|更新)(时间|日期)\s*[:：]|信息来源\s*[:：]|来源\s*[:：]|(浏览|阅读|点击)(次数|量)\s*[:：])"
 )
-_CJK = "\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
-_CJK_LINE_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r]*\n\s*(?=[{_CJK}])")
+_CJK_LINE_BREAK = re.compile(rf"(?<=[{CJK_RANGES}])[ \t\r]*\n\s*(?=[{CJK_RANGES}])")
 _SPACES = re.compile(r"[\s\u00a0\u200b\ufeff]+")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _MAX_SPAN = 1000

@@ -21,7 +21,9 @@ PAGE_NUMBER = re.compile(
     re.I,
 )
 MARGIN_BAND = 0.09  # of the page height, at the top and at the bottom
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
+# CJK punctuation, kana, ideographs (with compatibility ideographs) and full-width forms.
+CJK_RANGES = "\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+CJK = re.compile(f"[{CJK_RANGES}]")
 
 
 @dataclass
@@ -83,7 +85,7 @@ def drop_page_furniture(pages: list[Page]) -> int:
 
 
 def _joined(before: str, after: str) -> str:
-    if _CJK.search(before[-1:]) or _CJK.search(after[:1]):
+    if CJK.search(before[-1:]) or CJK.search(after[:1]):
         return before + after
     return f"{before} {after}"
 

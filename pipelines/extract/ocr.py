@@ -24,7 +24,7 @@ import pypdfium2
 from PIL import Image
 
 from pipelines.extract.document import ConverterFailed, ConverterMissing
-from pipelines.extract.layout import Line, Page, PositionedTable
+from pipelines.extract.layout import CJK, Line, Page, PositionedTable
 
 DPI = 300
 LANGUAGES = "chi_sim"
@@ -32,7 +32,6 @@ TIMEOUT_SECONDS = 180
 MIN_WORD_CONFIDENCE = 30  # below: the word is noise
 MIN_NUMBER_CONFIDENCE = 75  # below: a numeric cell is left blank rather than risked
 _DARK = 140
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 _NUMERIC = re.compile(r"[增减]?[\d.,%+\-]+")
 
 
@@ -204,7 +203,7 @@ def _tesseract_words(
 def _joined(words: list[Word]) -> str:
     text = ""
     for word in sorted(words, key=lambda w: w.left):
-        if text and not (_CJK.search(text[-1]) or _CJK.search(word.text[0])):
+        if text and not (CJK.search(text[-1]) or CJK.search(word.text[0])):
             text += " "
         text += word.text
     return text
