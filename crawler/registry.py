@@ -8,9 +8,13 @@ A registry is a UTF-8 CSV file with a header row and one portal per line:
 - ``division_code``: the GB/T 2260 administrative division code, six digits.
 - ``level``: 省, 市, 县 or 乡; ``kind``: ``government`` or ``department``.
 - ``cms``: the page family that reads the portal's lists (``trs``, ``hanweb``,
-  ``gkmlpt``, ``nextlink``, ``generic``).
+  ``gkmlpt``, ``nextlink``, ``generic``), or ``auto`` (blank means ``auto``): the
+  crawler finds the report column and the family from the pages themselves, so a home
+  page (any page of the portal) is enough.
 - ``start_urls`` and ``allowed_domains``: space-separated. Every start URL must be on
   an allowed domain; a domain allows its subdomains; ``host:port`` allows that port only.
+  Blank ``allowed_domains``: the start URLs' hosts, a leading ``www.`` dropped (so
+  ``www.x.gov.cn`` allows ``xxgk.x.gov.cn``).
 - ``obey_robots``: blank (obey robots.txt) or ``no``, a documented per-portal override.
 - ``source``: where the URL was seen.
 
@@ -45,6 +49,8 @@ COLUMNS = (
     "source",
 )
 CMS_FAMILIES = ("trs", "hanweb", "gkmlpt", "nextlink", "generic")
+# Discovery: the family (and the report column) is found from the portal's own pages.
+CMS_AUTO = "auto"
 LEVELS = ("省", "市", "县", "乡")
 KINDS = ("government", "department")
 # GB/T 2260 province-level prefixes (71 台湾, 81 香港, 82 澳门 included).
@@ -101,6 +107,19 @@ def url_on_domains(url: str, domains: tuple[str, ...] | list[str]) -> bool:
     return False
 
 
+def hosts_of(urls: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The allowed domains a row without ``allowed_domains`` gets: each start URL's host
+    (``host:port`` when a port is given), a leading ``www.`` dropped, in order, once."""
+    domains: list[str] = []
+    for url in urls:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        domain = f"{host}:{parts.port}" if parts.port else host
+        if host and domain not in domains:
+            domains.append(domain)
+    return tuple(domains)
+
+
 def _fill(value: str, placeholders: dict[str, str]) -> str:
     return value.format_map(placeholders) if "{" in value else value
 
@@ -118,8 +137,9 @@ def _portal_problems(row: dict[str, str]) -> list[str]:
         problems.append(f"level {row['level']!r} is not one of {'/'.join(LEVELS)}")
     if row["kind"] not in KINDS:
         problems.append(f"kind {row['kind']!r} is not one of {', '.join(KINDS)}")
-    if row["cms"] not in CMS_FAMILIES:
-        problems.append(f"cms {row['cms']!r} is unknown (known: {', '.join(CMS_FAMILIES)})")
+    if row["cms"] not in (*CMS_FAMILIES, CMS_AUTO):
+        known = ", ".join((*CMS_FAMILIES, CMS_AUTO))
+        problems.append(f"cms {row['cms']!r} is unknown (known: {known}, or blank)")
     if row["obey_robots"] not in ("", "yes", "no"):
         problems.append(f"obey_robots {row['obey_robots']!r} must be blank, 'yes' or 'no'")
     domains = row["allowed_domains"].split()
@@ -158,6 +178,9 @@ def load_registry(path: str | Path, placeholders: dict[str, str] | None = None) 
             except KeyError as error:
                 problems.append(f"{path}:{line}: unknown placeholder {error}")
                 continue
+            row["cms"] = row["cms"] or CMS_AUTO
+            if not row["allowed_domains"]:
+                row["allowed_domains"] = " ".join(hosts_of(row["start_urls"].split()))
             found = _portal_problems(row)
             if row["id"] in seen:
                 found.append(f"id {row['id']!r} is used twice")

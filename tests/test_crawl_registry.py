@@ -110,3 +110,21 @@ def test_the_bundled_registry_is_valid():
 def test_placeholders_left_unfilled_are_an_error():
     with pytest.raises(RegistryError, match="unknown placeholder"):
         load_registry(SAMPLE_PORTAL_ROOT / "registry.csv")
+
+
+@pytest.mark.parametrize("cms", ["auto", ""])
+def test_a_home_page_with_cms_auto_or_blank_is_enough(tmp_path, cms):
+    row = f"gd-yf-yunan,郁南县人民政府,445322,广东省,云浮市,郁南县,县,government,{cms},"
+    row += "http://www.gdyunan.gov.cn/,,,https://example.org/seen"
+    (portal,) = load_registry(write(tmp_path, row))
+    assert portal.cms == "auto"
+    assert portal.allowed_domains == ("gdyunan.gov.cn",)
+    assert portal.allows("http://xxgk.gdyunan.gov.cn/nb/")
+    assert not portal.allows("http://www.yunan.gov.cn/")
+
+
+def test_blank_allowed_domains_keep_a_port(tmp_path):
+    row = GOOD.replace("http://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/", "http://127.0.0.1:8123/")
+    (portal,) = load_registry(write(tmp_path, row.replace(",pingtan.gov.cn,", ",,")))
+    assert portal.allowed_domains == ("127.0.0.1:8123",)
+    assert not portal.allows("http://127.0.0.1:8124/")
