@@ -146,7 +146,7 @@ def crawl(
     """Crawl the registry's portals, keep every file, process and publish the archive.
     Exits non-zero when the run failed as a whole."""
     from archive.nightly import RunLocked, run_nightly, select_portals
-    from crawler.events import configure_events
+    from nianbao_common.events import configure_events
 
     settings = parse_settings(set_pairs)
     try:

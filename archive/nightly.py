@@ -23,8 +23,9 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import ARCHIVE_FILE, RAW_FILE
-from archive.rawstore import RawStore, utc_now
-from crawler.events import PROGRESS, log_event
+from archive.rawstore import RawStore
+from nianbao_common.clock import utc_now
+from nianbao_common.events import PROGRESS, log_event
 from pipelines.process import DOCUMENT_TIME_LIMIT, process_pending, write_results
 
 LOCK_FILE = "crawl.lock"

@@ -13,14 +13,15 @@ the old one, and a page the portal removed keeps its rows.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
+
+from nianbao_common.clock import utc_now
+from nianbao_common.ids import sha256_hex, stable_id
 
 RAW_TABLES: dict[str, dict] = {
     "blobs": {
@@ -111,19 +112,6 @@ RAW_TABLES: dict[str, dict] = {
         "indexes": [["portal_id"], ["run_id"]],
     },
 }
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def stable_id(*parts: str) -> str:
-    """A deterministic id from its parts (16 hex digits of their sha256)."""
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
 
 def ensure_shape(db: sqlite_utils.Database, tables: dict[str, dict]) -> None:

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from archive import search
 from archive.rawstore import RAW_TABLES
-from pipelines.parse import keys
+from nianbao_common import keys
 
 SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "REAL", bytes: "BLOB"}
 
@@ -418,7 +418,7 @@ DERIVED_TABLES = (
     "review_litigation_totals",
     search.FTS_TABLE,
 )
-# Bump when a derived table or the search index (archive.search.index_text) changes:
+# Bump when a derived table or the search index (nianbao_common.cjk.index_text) changes:
 # ensure_db_shape then re-derives every report of an older archive from its documents.
 ARCHIVE_VERSION = 3
 

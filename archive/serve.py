@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -28,25 +27,12 @@ from pathlib import Path
 from archive import ARCHIVE_FILE, RAW_FILE
 from archive.publish import staged_archive
 from archive.rawstore import RawStore
+from nianbao_site.settings import serve_options
 
 REPO = Path(__file__).resolve().parent.parent
 METADATA = REPO / "datasette-metadata.json"
-PLUGINS_DIR = Path(__file__).resolve().parent / "plugins"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 INSPECT_FILE = "nianbao-inspect.json"
 RELOAD_POLL_SECONDS = 2.0
-
-SETTINGS = {
-    # A journalist's ad-hoc SQL over millions of statistics rows needs more than 1 s.
-    "sql_time_limit_ms": "3000",
-    # Facet suggestions cost ~720 ms per table page on a 3.9 GB archive (DESIGN.md).
-    "suggest_facets": "off",
-    "facet_time_limit_ms": "1000",
-    # The section texts of 100 reports would make a table page of several MB.
-    "truncate_cells_html": "300",
-    # 0 = no limit: a streamed CSV of statistics must hold every row, not stop at 100 MB.
-    "max_csv_mb": "0",
-}
 
 
 def datasette_args(
@@ -63,18 +49,12 @@ def datasette_args(
         str(metadata),
         "--inspect-file",
         str(data_dir / INSPECT_FILE),
-        "--plugins-dir",
-        str(PLUGINS_DIR),
-        "--template-dir",
-        str(TEMPLATES_DIR),
         "--host",
         host,
         "--port",
         str(port),
     ]
-    for name, value in SETTINGS.items():
-        args += ["--setting", name, value]
-    return args
+    return args + serve_options()
 
 
 def inspect_data(archive: Path) -> dict:
@@ -116,12 +96,6 @@ def write_inspect_file(data_dir: Path) -> Path:
     return path
 
 
-def datasette_env() -> dict[str, str]:
-    """The environment for a Datasette child: the plugin imports ``archive``."""
-    paths = [str(REPO), os.environ.get("PYTHONPATH", "")]
-    return dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in paths if p))
-
-
 def prepare_data_dir(data_dir: Path) -> None:
     """Create an empty archive and raw store where none exist yet."""
     data_dir = Path(data_dir)
@@ -142,7 +116,7 @@ def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
     while True:
         inode = archive.stat().st_ino
         write_inspect_file(data_dir)
-        child = subprocess.Popen(command, env=datasette_env())
+        child = subprocess.Popen(command)
         try:
             while child.poll() is None and archive.stat().st_ino == inode:
                 time.sleep(RELOAD_POLL_SECONDS)

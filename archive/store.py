@@ -29,7 +29,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import search
-from archive.rawstore import RAW_TABLES, stable_id
+from archive.rawstore import RAW_TABLES
 from archive.schema import (
     TABLES,
     applications_wide_insert_sql,
@@ -38,6 +38,8 @@ from archive.schema import (
     province_year_totals_insert_sql,
     review_litigation_totals_insert_sql,
 )
+from nianbao_common.cjk import fts_rowid
+from nianbao_common.ids import stable_id
 
 __all__ = [
     "copy_run_records",
@@ -203,7 +205,7 @@ def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> 
         "parse_status": parse_status(parsed),
         "failed_checks": sum(not check.get("ok") for check in checks),
         "warnings": _json_list(parsed.get("warnings")),
-        "fts_rowid": search.fts_rowid(rid, year),
+        "fts_rowid": fts_rowid(rid, year),
     }
 
 

@@ -37,8 +37,8 @@ from scrapy.logformatter import LogFormatter
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
-from crawler.events import log_event
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE
+from nianbao_common.events import log_event
 from pipelines.keep import raw_store_for, stored_headers
 
 REQUEST_CAP = "request_cap"  # finish reason of a run stopped by NIANBAO_MAX_REQUESTS

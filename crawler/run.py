@@ -24,10 +24,10 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.rawstore import stable_id
-from crawler.events import log_event
 from crawler.registry import Portal
 from crawler.spiders.reports import ReportsSpider
+from nianbao_common.events import log_event
+from nianbao_common.ids import stable_id
 from pipelines.keep import raw_store_for, record_portal_runs
 
 # Politeness off: for the sample portal on 127.0.0.1 and benchmarks, never for real portals.

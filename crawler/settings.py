@@ -61,7 +61,7 @@ DOWNLOADER_MIDDLEWARES = {
 SPIDER_MIDDLEWARES = {"crawler.middlewares.PageProblemMiddleware": 960}
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 ITEM_PIPELINES = {"pipelines.keep.KeepRawPipeline": 100}
-EXTENSIONS = {"crawler.events.CrawlProgress": 500}
+EXTENSIONS = {"nianbao_common.events.CrawlProgress": 500}
 
 SCHEDULER = "scrapy.core.scheduler.Scheduler"
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"

@@ -20,8 +20,10 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from archive import RAW_FILE
-from archive.rawstore import RawStore, stable_id, utc_now
+from archive.rawstore import RawStore
 from crawler.items import FetchedDocument
+from nianbao_common.clock import utc_now
+from nianbao_common.ids import stable_id
 
 _STORES: WeakKeyDictionary[Crawler, RawStore] = WeakKeyDictionary()
 

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from archive import ARCHIVE_FILE, RAW_FILE
 from archive.rawstore import RawStore
-from crawler.events import PROGRESS
+from nianbao_common.events import PROGRESS
 
 DOCUMENT_TIME_LIMIT = 120  # seconds per document, extraction + parse
 
@@ -287,7 +287,7 @@ def write_results(
 
 def fetch_row(item) -> dict:
     """The raw store's row for a kept item (``crawler.items.FetchedDocument``)."""
-    from archive.rawstore import stable_id
+    from nianbao_common.ids import stable_id
 
     lower = {k.lower(): v for k, v in item.headers.items()}
     return {

@@ -11,9 +11,8 @@ import pytest
 import sqlite_utils
 
 from archive.publish import staged_archive
-from archive.rawstore import RawStore, sha256_hex, stable_id
+from archive.rawstore import RawStore
 from archive.schema import ARCHIVE_VERSION, TABLES, ensure_db_shape
-from archive.search import fts_query
 from archive.store import (
     best_document_key,
     copy_run_records,
@@ -21,6 +20,8 @@ from archive.store import (
     save_portals,
     save_result,
 )
+from nianbao_common.cjk import fts_query
+from nianbao_common.ids import sha256_hex, stable_id
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 

@@ -10,14 +10,8 @@ import pytest
 import sqlite_utils
 
 from archive.schema import ensure_db_shape
-from archive.search import (
-    FTS_COLUMNS,
-    FTS_TABLE,
-    fts_query,
-    index_report,
-    index_text,
-    rebuild_search,
-)
+from archive.search import FTS_COLUMNS, FTS_TABLE, index_report, rebuild_search
+from nianbao_common.cjk import fts_query, index_text
 from tests.test_archive_build import seed_texts
 
 HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")

@@ -21,16 +21,15 @@ from pathlib import Path
 import pytest
 
 from archive.publish import staged_archive
-from archive.search import index_tokens
 from archive.serve import (
     METADATA,
     datasette_args,
-    datasette_env,
     inspect_data,
     write_inspect_file,
 )
 from archive.store import PROVINCE_BY_CODE, report_id
-from pipelines.parse import keys
+from nianbao_common import keys
+from nianbao_common.cjk import index_tokens
 from tests.test_archive_build import SEEDS, build_sample, sample_results
 
 pytestmark = pytest.mark.slow
@@ -53,7 +52,6 @@ def start_datasette(data_dir: Path, metadata: Path = METADATA) -> Iterator[str]:
             "datasette",
             *datasette_args(data_dir, port=port, metadata=metadata),
         ],
-        env=datasette_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -6,7 +6,8 @@ import signal
 import time
 from pathlib import Path
 
-from archive.rawstore import RawStore, stable_id
+from archive.rawstore import RawStore
+from nianbao_common.ids import stable_id
 from pipelines.process import WorkerPool
 
 FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"

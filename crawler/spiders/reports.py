@@ -15,12 +15,12 @@ from collections.abc import AsyncIterator, Iterable
 import scrapy
 from scrapy.http import FormRequest, Request, Response
 
-from archive.rawstore import utc_now
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE, FetchedDocument
 from crawler.middlewares import STORED, referer_of, response_headers
 from crawler.pages import family_for
 from crawler.pages.common import Link, ListRequest, is_attachment_url, is_report_title, report_year
 from crawler.registry import BUNDLED_REGISTRY, Portal, load_registry
+from nianbao_common.clock import utc_now
 
 
 def parse_years(years: str | Iterable[int] | None) -> set[int] | None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nianbao_common.keys import ACTIVE_DISCLOSURE_ITEMS, ACTIVE_DISCLOSURE_LAYOUT
 from pipelines.parse.cells import NOT_A_VALUE, label, read_value, yuan_to_10k
-from pipelines.parse.keys import ACTIVE_DISCLOSURE_ITEMS, ACTIVE_DISCLOSURE_LAYOUT
 
 CURRENT_ITEMS = "current_year_items"  # 本年项目数量, printed by some 2019-template reports
 # OCR reads the bracket （ as 〈 or <.

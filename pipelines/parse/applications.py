@@ -16,8 +16,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from nianbao_common.keys import APPLICANT_COLUMNS
 from pipelines.parse.cells import NOT_A_VALUE, agreed_reading, label, read_value
-from pipelines.parse.keys import APPLICANT_COLUMNS
 
 COLUMNS: tuple[str, ...] = tuple(column.key for column in APPLICANT_COLUMNS)
 WIDTH = len(COLUMNS)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
+from nianbao_common.keys import APPLICANT_COLUMNS, OUTCOME_ROWS, REVIEW_COLUMNS
 from pipelines.parse.cells import label
-from pipelines.parse.keys import APPLICANT_COLUMNS, OUTCOME_ROWS, REVIEW_COLUMNS
 
 Table = dict[str, dict[str, int | float | None]]
 _APPLICANTS = tuple(c.key for c in APPLICANT_COLUMNS if c.key != "total")

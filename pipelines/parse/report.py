@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
+from nianbao_common.keys import APPLICATION_ROWS
 from pipelines.extract.document import Document, Table
 from pipelines.parse import active, applications, meta, review
 from pipelines.parse.cells import label, read_value
 from pipelines.parse.checks import run_checks
-from pipelines.parse.keys import APPLICATION_ROWS
 
 _TABLE_OF_SECTION = {
     "active_disclosure": "active",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nianbao_common.keys import REVIEW_COLUMNS, REVIEW_GROUPS
 from pipelines.parse.cells import NOT_A_VALUE, agreed_reading, label, read_value
-from pipelines.parse.keys import REVIEW_COLUMNS, REVIEW_GROUPS
 
 GROUPS: tuple[str, ...] = tuple(group.key for group in REVIEW_GROUPS)
 MEASURES: tuple[str, ...] = tuple(column.key for column in REVIEW_COLUMNS)

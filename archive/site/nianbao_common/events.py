@@ -15,7 +15,7 @@ import re
 import sys
 from typing import TextIO
 
-from archive.rawstore import utc_now
+from nianbao_common.clock import utc_now
 
 EVENTS = logging.getLogger("nianbao.events")
 _BARE = re.compile(r"^[^\s\"=]+$")

@@ -2,7 +2,7 @@
 
 Search. Datasette's table search runs ``… MATCH escape_fts(:search)``; on the archive's
 connections this plugin registers its own ``escape_fts`` (last, over Datasette's), which
-rewrites the words into CJK-bigram phrases (``archive.search.fts_query``). So the search
+rewrites the words into CJK-bigram phrases (``nianbao_common.cjk.fts_query``). So the search
 box and ``?_search=`` of ``reports`` and ``report_search`` find 处罚 or 生态环境 exactly.
 
 Ranking. Datasette orders a table by a column, never by relevance, so a plain search of
@@ -34,9 +34,9 @@ from datasette.database import QueryInterrupted
 from datasette.filters import FilterArguments, Filters
 from markupsafe import Markup, escape
 
-from archive.report_layout import printed_tables
-from archive.search import fts_query
-from pipelines.parse import keys
+from nianbao_common import keys
+from nianbao_common.cjk import fts_query
+from nianbao_site.report_layout import printed_tables
 
 ARCHIVE_DB = "nianbao"
 RAW_DB = "raw"

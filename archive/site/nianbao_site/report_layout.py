@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipelines.parse import keys
+from nianbao_common import keys
 
 
 @dataclass
