@@ -234,6 +234,46 @@ def demo(data_dir: Path, no_serve: bool, port: int) -> None:
     run_demo(data_dir, serve=not no_serve, port=port)
 
 
+@cli.group()
+def export() -> None:
+    """Export the raw store in an open format (WARC, WACZ)."""
+
+
+def raw_store_of(data_dir: Path) -> Path:
+    """The data directory's raw store; fails with one line when there is none."""
+    from archive import RAW_FILE
+
+    if not (data_dir / RAW_FILE).exists():
+        fail(f"no raw store at {data_dir / RAW_FILE}: nothing to export")
+    return data_dir / RAW_FILE
+
+
+OUTPUT_FILE = click.Path(dir_okay=False, writable=True, path_type=Path)
+
+
+@export.command()
+@click.argument("file", type=OUTPUT_FILE)
+@data_option
+def warc(file: Path, data_dir: Path) -> None:
+    """Every fetched response of the raw store as WARC response records (gzipped per
+    record when FILE ends in .gz)."""
+    from archive.export import export_warc
+
+    summary = export_warc(raw_store_of(data_dir), file)
+    click.echo(f"{summary.path}: {summary.records} responses, {summary.body_bytes:,} bytes")
+
+
+@export.command()
+@click.argument("file", type=OUTPUT_FILE)
+@data_option
+def wacz(file: Path, data_dir: Path) -> None:
+    """The raw store as a WACZ package (WARC, index, page list) for ReplayWeb.page or pywb."""
+    from archive.export import export_wacz
+
+    summary = export_wacz(raw_store_of(data_dir), file)
+    click.echo(f"{summary.path}: {summary.records} responses, {summary.body_bytes:,} bytes")
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     cli()

@@ -3,8 +3,6 @@ crawled, processed, archived — and the archive holds the five seed reports, ea
 with the numbers of their hand-checked expected JSON."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,17 +14,8 @@ TABLES = ("active_disclosure", "applications", "review_litigation")
 
 
 @pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory):
-    data = tmp_path_factory.mktemp("demo")
-    result = subprocess.run(
-        [sys.executable, "-m", "archive.cli", "demo", "--no-serve", "--data", str(data)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return data, result.stdout
+def demo_archive(demo_run):
+    return demo_run
 
 
 def find_report(db: sqlite_utils.Database, expected: dict) -> dict:
