@@ -19,12 +19,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 from archive import ARCHIVE_FILE, RAW_FILE
+from archive.children import Stopped, start_child, stop_child, stopped_by_signals
 from archive.publish import staged_archive
 from archive.rawstore import RawStore
 from nianbao_site.settings import serve_options
@@ -107,24 +107,25 @@ def prepare_data_dir(data_dir: Path) -> None:
 
 
 def serve(data_dir: Path, host: str = "127.0.0.1", port: int = 8001) -> None:
-    """Run Datasette over ``data_dir`` until interrupted, restarting it whenever the
-    archive file has been replaced by a new run."""
+    """Run Datasette over ``data_dir`` until interrupted (SIGINT, SIGTERM, SIGHUP),
+    restarting it whenever the archive file has been replaced by a new run. Datasette
+    never outlives this process (:mod:`archive.children`)."""
     data_dir = Path(data_dir)
     prepare_data_dir(data_dir)
     archive = data_dir / ARCHIVE_FILE
     command = [sys.executable, "-m", "datasette", *datasette_args(data_dir, host, port)]
-    while True:
-        inode = archive.stat().st_ino
-        write_inspect_file(data_dir)
-        child = subprocess.Popen(command)
-        try:
-            while child.poll() is None and archive.stat().st_ino == inode:
-                time.sleep(RELOAD_POLL_SECONDS)
-        except KeyboardInterrupt:
-            child.terminate()
-            child.wait()
-            return
-        if child.poll() is not None:
-            raise SystemExit(child.returncode)
-        child.terminate()
-        child.wait()
+    with stopped_by_signals():
+        while True:
+            inode = archive.stat().st_ino
+            write_inspect_file(data_dir)
+            child = start_child(command)
+            try:
+                while child.poll() is None and archive.stat().st_ino == inode:
+                    time.sleep(RELOAD_POLL_SECONDS)
+                exited = child.poll()  # None: stopped below because the archive was replaced
+            except (KeyboardInterrupt, Stopped):
+                return
+            finally:
+                stop_child(child)
+            if exited is not None:
+                raise SystemExit(exited)
