@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from archive import search
+from archive import coverage, search
 from archive.rawstore import RAW_TABLES
 from nianbao_common import keys
 
@@ -34,6 +34,7 @@ TABLES: dict[str, dict] = {
             "agency": "TEXT",
             "year": "INTEGER",
             "division_code": "TEXT",
+            "division_name": "TEXT",
             "province": "TEXT",
             "city": "TEXT",
             "county": "TEXT",
@@ -63,6 +64,7 @@ TABLES: dict[str, dict] = {
             ["template"],
             ["agency", "year"],
             ["failed_checks", "year"],
+            ["division_code", "year"],
         ],
         "unique_indexes": [["fts_rowid"]],
     },
@@ -222,6 +224,7 @@ TABLES: dict[str, dict] = {
         },
         "pk": ["id"],
     },
+    **coverage.TABLES,
     **{
         name: {
             "columns": {
@@ -404,6 +407,7 @@ FROM {search.FTS_TABLE} f LEFT JOIN reports r ON r.rowid = f.rowid"""
 VIEWS: dict[str, str] = {
     "portal_status": PORTAL_STATUS_SQL,
     "report_search": REPORT_SEARCH_SQL,
+    **coverage.VIEWS,
 }
 
 # Rebuilt from ``documents`` (each keeps its parsed form) when the archive's shape changes.
@@ -420,7 +424,7 @@ DERIVED_TABLES = (
 )
 # Bump when a derived table or the search index (nianbao_common.cjk.index_text) changes:
 # ensure_db_shape then re-derives every report of an older archive from its documents.
-ARCHIVE_VERSION = 3
+ARCHIVE_VERSION = 4
 
 
 def create_table_sql(name: str, spec: dict) -> str:
@@ -485,6 +489,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         for name, sql in VIEWS.items():
             _ensure_view(db, name, sql)
         db["labels"].upsert_all(label_rows(), pk=TABLES["labels"]["pk"])
+        coverage.fill_divisions(db)
         if stale:
             from archive.store import rederive_reports  # store builds on this module
 

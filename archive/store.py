@@ -38,6 +38,7 @@ from archive.schema import (
     province_year_totals_insert_sql,
     review_litigation_totals_insert_sql,
 )
+from crawler.divisions import full_name
 from nianbao_common.cjk import fts_rowid
 from nianbao_common.ids import stable_id
 
@@ -192,6 +193,7 @@ def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> 
         "agency": parsed["agency"],
         "year": year,
         "division_code": code,
+        "division_name": full_name(code) if code else None,
         "province": portal.get("province") or PROVINCE_BY_CODE.get((code or "")[:2]),
         "city": portal.get("city"),
         "county": portal.get("county"),
