@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from archive.registry_cmd import registry
 from pipelines.process import DOCUMENT_TIME_LIMIT
 
 DATA_HELP = "Where the archive (nianbao.db) and the raw store (raw.db) live."
@@ -272,6 +273,9 @@ def wacz(file: Path, data_dir: Path) -> None:
 
     summary = export_wacz(raw_store_of(data_dir), file)
     click.echo(f"{summary.path}: {summary.records} responses, {summary.body_bytes:,} bytes")
+
+
+cli.add_command(registry)
 
 
 def main() -> None:
