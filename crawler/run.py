@@ -17,13 +17,13 @@ already kept (not fetched again) and list pages are asked with conditional reque
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import counters
 from crawler.registry import Portal
 from crawler.spiders.reports import ReportsSpider
 from nianbao_common.events import log_event
@@ -38,7 +38,6 @@ FAST = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
     "RETRY_BACKOFF_BASE": 0.1,
 }
-_PORTAL_KEY = re.compile(r"^nianbao/portal/(?P<portal>[^/]+)/(?P<counter>.+)$")
 JOB_STATE = "nianbao-job.json"
 # Failed downloads that mean the server could not be reached or did not answer.
 UNREACHABLE_KINDS = frozenset(
@@ -103,18 +102,21 @@ def portal_counts(stats: dict, portals: list[Portal]) -> dict[str, dict]:
         }
         for p in portals
     }
-    for key, value in stats.items():
-        match = _PORTAL_KEY.match(key)
-        if not match or match["portal"] not in counts:
+    for portal_id, values in counters.portal_values(stats).items():
+        if portal_id not in counts:
             continue
-        portal, counter = counts[match["portal"]], match["counter"]
-        if counter.startswith("errors/"):
-            portal["errors_by_kind"][counter.removeprefix("errors/")] = value
-        elif counter.startswith("responses/"):
-            if int(counter.removeprefix("responses/")) < 400:
-                portal["answered"] += value
-        elif counter in portal:
-            portal[counter] = value
+        portal = counts[portal_id]
+        for name, by_detail in values.items():
+            if name == counters.ERRORS:
+                portal["errors_by_kind"] = {k: v for k, v in by_detail.items() if k is not None}
+                portal["errors"] = by_detail.get(None, 0)
+            elif name == counters.RESPONSES:
+                portal["responses"] = by_detail.get(None, 0)
+                portal["answered"] = sum(
+                    v for k, v in by_detail.items() if k is not None and int(k) < 400
+                )
+            elif name in portal:
+                portal[name] = by_detail.get(None, 0)
     for portal in portals:
         counts[portal.id]["outcome"] = portal_outcome(counts[portal.id], len(portal.start_urls))
     return counts
@@ -126,11 +128,7 @@ def summarise(stats: dict, portals: list[Portal]) -> dict:
         for key, value in stats.items()
         if key.startswith("downloader/response_status_count/")
     }
-    errors = {
-        key.removeprefix("nianbao/errors/"): value
-        for key, value in stats.items()
-        if key.startswith("nianbao/errors/")
-    }
+    errors = counters.detail_values(stats, counters.ERRORS)
     per_portal = portal_counts(stats, portals)
     return {
         "requests": stats.get("downloader/request_count", 0),
@@ -138,18 +136,12 @@ def summarise(stats: dict, portals: list[Portal]) -> dict:
         "responses_by_status": by_status,
         "bytes": stats.get("downloader/response_bytes", 0),
         "items": stats.get("item_scraped_count", 0),
-        "documents": stats.get("nianbao/documents", 0),
-        "new_documents": stats.get("nianbao/new_documents", 0),
-        "new_versions": stats.get("nianbao/new_versions", 0),
-        "skipped_known": stats.get("nianbao/skipped_known", 0),
-        "not_modified": stats.get("nianbao/not_modified", 0),
-        "offsite_refused": stats.get("nianbao/offsite_refused", 0),
-        "skipped_year": stats.get("nianbao/skipped_year", 0),
+        **{name: stats.get(counters.key(name), 0) for name in counters.RUN_COUNTERS},
         "errors_by_kind": errors,
         "portals": {portal_id: c["outcome"] for portal_id, c in per_portal.items()},
         "portal_counts": per_portal,
         "finish_reason": stats.get("finish_reason"),
-        "crawl_seconds": stats.get("nianbao/crawl_seconds"),
+        "crawl_seconds": stats.get(counters.key(counters.CRAWL_SECONDS)),
         "elapsed_seconds": stats.get("elapsed_time_seconds"),
     }
 

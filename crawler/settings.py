@@ -47,29 +47,29 @@ DOWNLOADER_MIDDLEWARES = {
     # Scope is per portal (each has its own allowed domains), so Scrapy's own offsite
     # middleware, which reads one spider-wide list, is replaced.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.middlewares.ScopeMiddleware": 50,
+    "crawler.downloadermiddlewares.ScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.RobotsMiddleware": 100,
-    "crawler.middlewares.RawStoreMiddleware": 540,
+    "crawler.downloadermiddlewares.RobotsMiddleware": 100,
+    "crawler.downloadermiddlewares.RawStoreMiddleware": 540,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.middlewares.BackoffRetryMiddleware": 550,
-    "crawler.middlewares.WafChallengeMiddleware": 560,
-    "crawler.middlewares.RedirectGuardMiddleware": 610,
+    "crawler.downloadermiddlewares.BackoffRetryMiddleware": 550,
+    "crawler.downloadermiddlewares.WafChallengeMiddleware": 560,
+    "crawler.downloadermiddlewares.RedirectGuardMiddleware": 610,
     "scrapy.downloadermiddlewares.stats.DownloaderStats": None,
-    "crawler.middlewares.NetworkStats": 850,
+    "crawler.downloadermiddlewares.NetworkStats": 850,
 }
-SPIDER_MIDDLEWARES = {"crawler.middlewares.PageProblemMiddleware": 960}
+SPIDER_MIDDLEWARES = {"crawler.spidermiddlewares.PageProblemMiddleware": 960}
 DOWNLOAD_HANDLERS = {"file": None, "s3": None, "ftp": None, "data": None}
 ITEM_PIPELINES = {"pipelines.keep.KeepRawPipeline": 100}
-EXTENSIONS = {"nianbao_common.events.CrawlProgress": 500}
+EXTENSIONS = {"crawler.crawl_log.CrawlProgress": 500}
 
 SCHEDULER = "scrapy.core.scheduler.Scheduler"
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 
 LOG_LEVEL = "INFO"
-# Failed downloads are recorded as problems and logged as event lines (crawler/events.py);
+# Failed downloads are recorded as problems and logged as event lines (nianbao_common/events.py);
 # Scrapy's own messages for them are detail, shown with `nianbao crawl --verbose`.
-LOG_FORMATTER = "crawler.middlewares.ProblemLogFormatter"
+LOG_FORMATTER = "crawler.crawl_log.ProblemLogFormatter"
 RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control server executes code sent to it: a crawler has no use for it.

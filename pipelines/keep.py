@@ -3,7 +3,8 @@ store before anything else is done with it.
 
 ``KeepRawPipeline`` (priority 100) stores the item's bytes with its URL, referer,
 status, headers and fetch time, and puts on the item what it stored (``sha256``,
-``is_new_version``) for the processing stage after it. The crawler's downloader
+``is_new_version``) for the processing stage after it; a ``Discovery`` item (what
+discovery found for a ``cms auto`` portal) becomes a ``discoveries`` row. The crawler's downloader
 middlewares share the same ``RawStore`` (``raw_store_for``) to keep list pages, answer
 conditional requests and record problems.
 
@@ -13,6 +14,7 @@ Settings: ``NIANBAO_DATA_DIR`` (where ``raw.db`` lives) and ``NIANBAO_RUN_ID``.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -21,7 +23,8 @@ from scrapy.statscollectors import StatsCollector
 
 from archive import RAW_FILE
 from archive.rawstore import RawStore
-from crawler.items import FetchedDocument
+from crawler import counters
+from crawler.items import Discovery, FetchedDocument
 from nianbao_common.clock import utc_now
 from nianbao_common.ids import stable_id
 
@@ -81,6 +84,9 @@ class KeepRawPipeline:
         return cls(raw_store_for(crawler), crawler.settings.get("NIANBAO_RUN_ID"), crawler.stats)
 
     def process_item(self, item):
+        if isinstance(item, Discovery):
+            self.store.record_discovery(asdict(item), run_id=self.run_id)
+            return item
         if not isinstance(item, FetchedDocument):
             return item
         before = self.store.known(item.url)
@@ -97,9 +103,11 @@ class KeepRawPipeline:
             run_id=self.run_id,
             fetched_at=item.fetched_at,
         )
-        self.stats.inc_value("nianbao/documents")
-        self.stats.inc_value(f"nianbao/portal/{item.portal_id}/documents")
+        self.stats.inc_value(counters.key(counters.DOCUMENTS))
+        self.stats.inc_value(counters.portal_key(item.portal_id, counters.DOCUMENTS))
         if item.is_new_version:
             first = before is None or before.sha256 is None
-            self.stats.inc_value("nianbao/new_documents" if first else "nianbao/new_versions")
+            self.stats.inc_value(
+                counters.key(counters.NEW_DOCUMENTS if first else counters.NEW_VERSIONS)
+            )
         return item

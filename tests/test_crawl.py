@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from crawler.middlewares import is_private_host, refusal
+from crawler.downloadermiddlewares import is_private_host, refusal
 from crawler.sample_portal import SAMPLE_PORTAL_ROOT, serve_sample_portal
 
 ROOT = Path(__file__).resolve().parent.parent

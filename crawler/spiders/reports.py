@@ -15,8 +15,18 @@ from collections.abc import AsyncIterator, Iterable
 import scrapy
 from scrapy.http import FormRequest, Request, Response
 
+from crawler import counters
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE, FetchedDocument
-from crawler.middlewares import STORED, referer_of, response_headers
+from crawler.meta import (
+    HOPS,
+    KIND,
+    LINK_DATE,
+    LINK_TITLE,
+    PORTAL_ID,
+    STORED,
+    referer_of,
+    response_headers,
+)
 from crawler.pages import family_for
 from crawler.pages.common import Link, ListRequest, is_attachment_url, is_report_title, report_year
 from crawler.registry import BUNDLED_REGISTRY, Portal, load_registry
@@ -56,13 +66,13 @@ class ReportsSpider(scrapy.Spider):
         return self.portals.get(portal_id)
 
     def _meta(self, portal: Portal, kind: str, **extra) -> dict:
-        meta = {"portal_id": portal.id, "nianbao_kind": kind, **extra}
+        meta = {PORTAL_ID: portal.id, KIND: kind, **extra}
         if not portal.obey_robots:
             meta["dont_obey_robotstxt"] = True
         return meta
 
     def _list_request(self, portal: Portal, page: ListRequest, hops: int) -> Request:
-        meta = self._meta(portal, LIST_PAGE, nianbao_hops=hops)
+        meta = self._meta(portal, LIST_PAGE, **{HOPS: hops})
         if page.method == "POST":
             return FormRequest(
                 page.url, formdata=page.formdata, callback=self.parse_list, meta=meta
@@ -80,8 +90,7 @@ class ReportsSpider(scrapy.Spider):
             meta=self._meta(
                 portal,
                 ATTACHMENT if attachment else REPORT_PAGE,
-                link_title=title,
-                link_date=date,
+                **{LINK_TITLE: title, LINK_DATE: date},
             ),
         )
 
@@ -91,10 +100,10 @@ class ReportsSpider(scrapy.Spider):
                 yield self._list_request(portal, ListRequest(url), hops=0)
 
     def parse_list(self, response: Response):
-        portal = self.portals[response.meta["portal_id"]]
+        portal = self.portals[response.meta[PORTAL_ID]]
         family = family_for(portal.cms)
         listing = family.list_page(response)
-        hops = response.meta.get("nianbao_hops", 0)
+        hops = response.meta.get(HOPS, 0)
         if family.max_hops is None or hops < family.max_hops:
             for page in listing.next_pages:
                 yield self._list_request(portal, page, hops + 1)
@@ -102,9 +111,9 @@ class ReportsSpider(scrapy.Spider):
             if not is_report_title(entry.title):
                 continue
             if self.years and report_year(entry.title) not in self.years:
-                self.crawler.stats.inc_value("nianbao/skipped_year")
+                self.crawler.stats.inc_value(counters.key(counters.SKIPPED_YEAR))
                 continue
-            self.crawler.stats.inc_value("nianbao/report_links")
+            self.crawler.stats.inc_value(counters.key(counters.REPORT_LINKS))
             yield self._document_request(portal, entry, response.url, entry.title, entry.date)
 
     def parse_report(self, response: Response):
@@ -112,8 +121,8 @@ class ReportsSpider(scrapy.Spider):
         if STORED not in response.flags:  # a held page read from the store is not kept again
             yield self._document(response, REPORT_PAGE)  # kept first, even if unreadable
         detail = family_for(portal.cms).detail_page(response)
-        title = response.meta.get("link_title") or detail.title
-        date = response.meta.get("link_date") or detail.date
+        title = response.meta.get(LINK_TITLE) or detail.title
+        date = response.meta.get(LINK_DATE) or detail.date
         for attachment in detail.attachments:
             yield self._document_request(portal, attachment, response.url, title, date)
 

@@ -11,6 +11,10 @@ retries with backoff.
   ``If-None-Match`` / ``If-Modified-Since`` when the store has a validator, kept in the
   store when they change and read back from it on a 304. It also records HTTP errors
   and failed downloads as problems and counts everything per portal.
+- ``WafChallengeMiddleware``, ``RedirectGuardMiddleware``, ``RobotsMiddleware`` name
+  what would otherwise fail silently (a JS cookie challenge, a redirect loop, a start
+  URL robots.txt forbids); ``NetworkStats`` counts the network only and applies the
+  per-run request cap.
 - ``BackoffRetryMiddleware`` is Scrapy's retry (429/5xx) waiting longer before each
   attempt (``RETRY_BACKOFF_BASE`` × 2ⁿ, at most ``RETRY_BACKOFF_MAX`` seconds, or the
   server's ``Retry-After``).
@@ -33,16 +37,25 @@ from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.downloadermiddlewares.stats import DownloaderStats
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
-from scrapy.logformatter import LogFormatter
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 
+from crawler import counters
+from crawler.crawl_log import DemoteToInfo
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE
+from crawler.meta import (
+    HOPS,
+    RETRY_DELAY,
+    STORED,
+    kind_of,
+    portal_id_of,
+    referer_of,
+    response_headers,
+)
 from nianbao_common.events import log_event
 from pipelines.keep import raw_store_for, stored_headers
 
 REQUEST_CAP = "request_cap"  # finish reason of a run stopped by NIANBAO_MAX_REQUESTS
-STORED = "stored"  # flag of a response read from the raw store, not the network
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
 
 
@@ -74,10 +87,6 @@ def refusal(url: str, allow_private: bool) -> str | None:
     if not allow_private and is_private_host(parts.hostname):
         return "private_host"
     return None
-
-
-def _portal_id(request: Request) -> str | None:
-    return request.meta.get("portal_id")
 
 
 _EXCEPTION_KINDS = {
@@ -138,7 +147,9 @@ def waf_challenge(status: int, body: bytes) -> str | None:
     return None
 
 
-class _StoreUser:
+class ProblemRecorder:
+    """Base of the components that record problems in the raw store and count them."""
+
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.stats = crawler.stats
@@ -153,7 +164,7 @@ class _StoreUser:
         self, request: Request, kind: str, detail: str = "", url: str | None = None
     ) -> None:
         """Record a problem against ``url`` (default: the request's)."""
-        portal_id = _portal_id(request)
+        portal_id = portal_id_of(request)
         url = url or request.url
         self.store.record_problem(
             url=url, kind=kind, detail=detail, portal_id=portal_id, run_id=self.run_id
@@ -161,13 +172,13 @@ class _StoreUser:
         log_event(
             "problem", run=self.run_id, portal=portal_id, kind=kind, url=url, detail=detail[:200]
         )
-        self.stats.inc_value(f"nianbao/errors/{kind}")
+        self.stats.inc_value(counters.key(counters.ERRORS, kind))
         if portal_id:
-            self.stats.inc_value(f"nianbao/portal/{portal_id}/errors")
-            self.stats.inc_value(f"nianbao/portal/{portal_id}/errors/{kind}")
+            self.stats.inc_value(counters.portal_key(portal_id, counters.ERRORS))
+            self.stats.inc_value(counters.portal_key(portal_id, counters.ERRORS, kind))
 
 
-class ScopeMiddleware(_StoreUser):
+class ScopeMiddleware(ProblemRecorder):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.allow_private = crawler.settings.getbool("NIANBAO_ALLOW_PRIVATE_HOSTS")
@@ -177,9 +188,11 @@ class ScopeMiddleware(_StoreUser):
         if kind:
             self.problem(request, kind, "refused before fetching")
             raise IgnoreRequest(f"{kind}: {request.url}")
-        portal = self.crawler.spider.portal(_portal_id(request)) if _portal_id(request) else None
+        portal = (
+            self.crawler.spider.portal(portal_id_of(request)) if portal_id_of(request) else None
+        )
         if portal and not portal.allows(request.url):
-            self.stats.inc_value("nianbao/offsite_refused")
+            self.stats.inc_value(counters.key(counters.OFFSITE_REFUSED))
             if request.meta.get("redirect_urls"):
                 self.problem(
                     request, "offsite_redirect", f"from {request.meta['redirect_urls'][0]}"
@@ -196,24 +209,24 @@ class ScopeMiddleware(_StoreUser):
         return response
 
 
-class WafChallengeMiddleware(_StoreUser):
+class WafChallengeMiddleware(ProblemRecorder):
     """A WAF's JS cookie challenge is recorded as a ``waf_challenge`` problem and never
     reaches the spider (so it is never kept as a report). Runs before the retry
     middleware: a challenge is not retried, only a later run can pass it."""
 
     def process_response(self, request: Request, response: Response):
-        if not request.meta.get("nianbao_kind") or STORED in response.flags:
+        if not kind_of(request) or STORED in response.flags:
             return response
         reason = waf_challenge(response.status, response.body)
         if reason is None:
             return response
-        portal_id = _portal_id(request)
-        self.stats.inc_value(f"nianbao/portal/{portal_id}/responses")
+        portal_id = portal_id_of(request)
+        self.stats.inc_value(counters.portal_key(portal_id, counters.RESPONSES))
         self.problem(request, "waf_challenge", reason)
         raise IgnoreRequest(f"WAF challenge ({reason}): {request.url}")
 
 
-class RedirectGuardMiddleware(_StoreUser):
+class RedirectGuardMiddleware(ProblemRecorder):
     """Names what Scrapy's redirect middleware drops silently: a redirect back to a URL
     of the same chain (``redirect_loop``; the dupefilter would drop it unseen) and a
     chain longer than ``REDIRECT_MAX_TIMES`` (``too_many_redirects``)."""
@@ -224,7 +237,7 @@ class RedirectGuardMiddleware(_StoreUser):
 
     def process_response(self, request: Request, response: Response):
         location = response.headers.get("Location")
-        if not request.meta.get("nianbao_kind") or response.status not in (301, 302, 303, 307, 308):
+        if not kind_of(request) or response.status not in (301, 302, 303, 307, 308):
             return response
         if not location:
             return response
@@ -239,16 +252,6 @@ class RedirectGuardMiddleware(_StoreUser):
         return response
 
 
-class _DemoteToInfo(logging.Filter):
-    """An unreachable robots.txt is logged by Scrapy at ERROR with a traceback; the
-    portal's own requests fail next and are recorded as problems, so it is detail."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.ERROR and str(record.msg).startswith("Error downloading"):
-            record.levelno, record.levelname = logging.INFO, "INFO"
-        return True
-
-
 class RobotsMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, recording a portal's start URL that robots.txt
     forbids (``robots_forbidden``): a portal whose every start URL is forbidden is
@@ -256,25 +259,25 @@ class RobotsMiddleware(RobotsTxtMiddleware):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.recorder = _StoreUser(crawler)
+        self.recorder = ProblemRecorder(crawler)
         robots_logger = logging.getLogger(RobotsTxtMiddleware.__module__)
-        if not any(isinstance(f, _DemoteToInfo) for f in robots_logger.filters):
-            robots_logger.addFilter(_DemoteToInfo())
+        if not any(isinstance(f, DemoteToInfo) for f in robots_logger.filters):
+            robots_logger.addFilter(DemoteToInfo())
 
     def process_request_2(self, rp, request: Request) -> None:
         try:
             super().process_request_2(rp, request)
         except IgnoreRequest:
-            portal_id = _portal_id(request)
-            if request.meta.get("nianbao_kind") == LIST_PAGE and not request.meta.get(
-                "nianbao_hops"
-            ):
-                self.recorder.stats.inc_value(f"nianbao/portal/{portal_id}/robots_forbidden_start")
+            portal_id = portal_id_of(request)
+            if kind_of(request) == LIST_PAGE and not request.meta.get(HOPS):
+                self.recorder.stats.inc_value(
+                    counters.portal_key(portal_id, counters.ROBOTS_FORBIDDEN_START)
+                )
                 self.recorder.problem(request, "robots_forbidden", "start URL forbidden")
             raise
 
 
-class RawStoreMiddleware(_StoreUser):
+class RawStoreMiddleware(ProblemRecorder):
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self.refresh = crawler.settings.getbool("NIANBAO_REFRESH")
@@ -291,11 +294,11 @@ class RawStoreMiddleware(_StoreUser):
             request.headers["If-Modified-Since"] = known.last_modified
 
     def process_request(self, request: Request):
-        kind = request.meta.get("nianbao_kind")
+        kind = kind_of(request)
         if kind is None:  # robots.txt
             return None
-        portal_id = _portal_id(request)
-        self.stats.inc_value(f"nianbao/portal/{portal_id}/requests")
+        portal_id = portal_id_of(request)
+        self.stats.inc_value(counters.portal_key(portal_id, counters.REQUESTS))
         known = self.store.known(request.url)
         if known is None or known.sha256 is None or request.method != "GET":
             return None
@@ -303,8 +306,8 @@ class RawStoreMiddleware(_StoreUser):
             self._conditional(request, known)
             return None
         self.store.touch(request.url)
-        self.stats.inc_value("nianbao/skipped_known")
-        self.stats.inc_value(f"nianbao/portal/{portal_id}/skipped_known")
+        self.stats.inc_value(counters.key(counters.SKIPPED_KNOWN))
+        self.stats.inc_value(counters.portal_key(portal_id, counters.SKIPPED_KNOWN))
         if kind == REPORT_PAGE:
             # Read again from the store, not the network, so that attachments a
             # capped or interrupted run never reached are still found.
@@ -312,20 +315,20 @@ class RawStoreMiddleware(_StoreUser):
         raise IgnoreRequest(f"already held: {request.url}")
 
     def process_response(self, request: Request, response: Response):
-        kind = request.meta.get("nianbao_kind")
+        kind = kind_of(request)
         if kind is None:
             return response
         if STORED in response.flags:
             return response
         self.received.pop(request, None)
-        portal_id = _portal_id(request)
-        self.stats.inc_value(f"nianbao/portal/{portal_id}/responses")
-        self.stats.inc_value(f"nianbao/portal/{portal_id}/responses/{response.status}")
+        portal_id = portal_id_of(request)
+        self.stats.inc_value(counters.portal_key(portal_id, counters.RESPONSES))
+        self.stats.inc_value(counters.portal_key(portal_id, counters.RESPONSES, response.status))
         if response.status == 304:
             # After a redirect the validators were those of the first URL.
             asked = (request.meta.get("redirect_urls") or [request.url])[0]
             known = self.store.known(response.url) or self.store.known(asked)
-            self.stats.inc_value("nianbao/not_modified")
+            self.stats.inc_value(counters.key(counters.NOT_MODIFIED))
             if known is None or not known.sha256:
                 raise IgnoreRequest(f"304 for a URL the raw store does not hold: {request.url}")
             self.store.touch(known.url)
@@ -359,7 +362,7 @@ class RawStoreMiddleware(_StoreUser):
         )
 
     def process_exception(self, request: Request, exception: Exception):
-        if request.meta.get("nianbao_kind") and not isinstance(exception, IgnoreRequest):
+        if kind_of(request) and not isinstance(exception, IgnoreRequest):
             received = self.received.pop(request, 0)
             maxsize = request.meta.get("download_maxsize", self.maxsize)
             kind = error_kind(exception, received, maxsize)
@@ -368,38 +371,8 @@ class RawStoreMiddleware(_StoreUser):
         return None
 
     def count_bytes(self, data: bytes, request: Request, spider=None) -> None:
-        if request.meta.get("nianbao_kind") == ATTACHMENT:
+        if kind_of(request) == ATTACHMENT:
             self.received[request] = self.received.get(request, 0) + len(data)
-
-
-class PageProblemMiddleware(_StoreUser):
-    """Spider middleware: a page the page objects cannot read (an exception in a
-    callback) is recorded as an ``unreadable_page`` problem against its URL, and the
-    crawl goes on."""
-
-    def process_spider_exception(self, response: Response, exception: Exception):
-        from scrapy.spidermiddlewares.httperror import HttpError
-
-        if isinstance(exception, HttpError) or not response.meta.get("nianbao_kind"):
-            return None
-        self.problem(
-            response.request, "unreadable_page", f"{type(exception).__name__}: {exception}"
-        )
-        return []
-
-
-def response_headers(response: Response) -> dict[str, str]:
-    """Headers as a plain dict of text (the first value of each)."""
-    return {
-        key.decode("latin-1"): values[0].decode("latin-1")
-        for key, values in response.headers.items()
-        if values
-    }
-
-
-def referer_of(request: Request) -> str | None:
-    value = request.headers.get("Referer")
-    return value.decode("latin-1") if value else None
 
 
 class NetworkStats(DownloaderStats):
@@ -434,7 +407,7 @@ class NetworkStats(DownloaderStats):
         started = self.stats.get_value("start_time")
         if started is not None:
             elapsed = (datetime.now(started.tzinfo) - started).total_seconds()
-            self.stats.max_value("nianbao/crawl_seconds", elapsed)
+            self.stats.max_value(counters.key(counters.CRAWL_SECONDS), elapsed)
         return super().process_response(request, response)
 
 
@@ -445,7 +418,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
 
     async def process_request(self, request: Request):
-        delay = request.meta.pop("nianbao_retry_delay", 0)
+        delay = request.meta.pop(RETRY_DELAY, 0)
         if delay > 0:
             from twisted.internet import reactor, task  # the reactor Scrapy installed
 
@@ -457,24 +430,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             after = (response.headers.get("Retry-After") or b"").decode("latin-1").strip()
             if after.isdigit():
-                result.meta["nianbao_retry_delay"] = min(float(after), self.backoff_max)
+                result.meta[RETRY_DELAY] = min(float(after), self.backoff_max)
         return result
 
     def _retry(self, request: Request, reason):
         retry = super()._retry(request, reason)
         if retry is not None and self.backoff_base > 0:
             attempt = retry.meta.get("retry_times", 1)
-            retry.meta["nianbao_retry_delay"] = min(
-                self.backoff_base * 2 ** (attempt - 1), self.backoff_max
-            )
+            retry.meta[RETRY_DELAY] = min(self.backoff_base * 2 ** (attempt - 1), self.backoff_max)
         return retry
-
-
-class ProblemLogFormatter(LogFormatter):
-    """A failed download is a problem (an event line and a ``problems`` row), so
-    Scrapy's own message for it, with its traceback, is logged at INFO, not ERROR."""
-
-    def download_error(self, *args, **kwargs):
-        entry = super().download_error(*args, **kwargs)
-        entry["level"] = logging.INFO
-        return entry
