@@ -3,8 +3,7 @@ store before anything else is done with it.
 
 ``KeepRawPipeline`` (priority 100) stores the item's bytes with its URL, referer,
 status, headers and fetch time, and puts on the item what it stored (``sha256``,
-``is_new_version``) for the processing stage after it; a ``Discovery`` item (what
-discovery found for a ``cms auto`` portal) becomes a ``discoveries`` row. The crawler's downloader
+``is_new_version``) for the processing stage after it. The crawler's downloader
 middlewares share the same ``RawStore`` (``raw_store_for``) to keep list pages, answer
 conditional requests and record problems.
 
@@ -14,7 +13,6 @@ Settings: ``NIANBAO_DATA_DIR`` (where ``raw.db`` lives) and ``NIANBAO_RUN_ID``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -24,7 +22,7 @@ from scrapy.statscollectors import StatsCollector
 from archive import RAW_FILE
 from archive.rawstore import RawStore
 from crawler import counters
-from crawler.items import Discovery, FetchedDocument
+from crawler.items import FetchedDocument
 from nianbao_common.clock import utc_now
 from nianbao_common.ids import stable_id
 
@@ -84,9 +82,6 @@ class KeepRawPipeline:
         return cls(raw_store_for(crawler), crawler.settings.get("NIANBAO_RUN_ID"), crawler.stats)
 
     def process_item(self, item):
-        if isinstance(item, Discovery):
-            self.store.record_discovery(asdict(item), run_id=self.run_id)
-            return item
         if not isinstance(item, FetchedDocument):
             return item
         before = self.store.known(item.url)
