@@ -21,6 +21,9 @@ What the servers do beyond serving files (built by ``tools/make_sample_portal.py
   (from ``_downloads/``);
 - gkmlpt's ``GET /gkmlpt/api/all/<catid>?page=N`` (pages sliced from
   ``_gkmlpt/<catid>.json``, ``page_size`` per site);
+- Fujian TRS's list service ``POST /fjdzapp/search`` (form ``channelid``, ``classsql=chnlid=N``,
+  ``page``, ``prepage``; see ``crawler.pages.trs``): ``{"pageCount": n, "data": [...]}``,
+  records sliced from ``_fjdzapp/<chnlid>.json``, only for the site's ``search_id``;
 - ``GET /__stats``: how many times each request was answered with each status,
   ``{"GET /path?query": {"200": n, "304": m}}``; files and dirs starting with ``_``
   are never served.
@@ -162,6 +165,9 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path.endswith("/module/web/jpage/dataproxy.jsp"):
             self._jpage(parse_qs(parts.query), form)
             return
+        if parts.path == "/fjdzapp/search" and "search_id" in self.site.config:
+            self._fjdzapp({**parse_qs(parts.query), **form})
+            return
         self._send(405, b"")
 
     def _validators(self, body: bytes, modified: float) -> dict[str, str]:
@@ -222,6 +228,25 @@ class _Handler(BaseHTTPRequestHandler):
             + "\n</recordset>\n</datastore>\n"
         ).encode()
         self._send(200, body, {"Content-Type": "text/xml; charset=utf-8"})
+
+    def _fjdzapp(self, form: dict) -> None:
+        """One page of a channel's records, as the Fujian TRS document search answers."""
+        channel = re.fullmatch(r"\s*chnlid\s*=\s*(\d+)\s*", (form.get("classsql") or [""])[0])
+        source = self.site.directory / "_fjdzapp" / f"{channel.group(1) if channel else ''}.json"
+        asked = (form.get("channelid") or [""])[0] == str(self.site.config["search_id"])
+        records = (
+            json.loads(self.site.fill(source.read_bytes()))
+            if asked and channel and source.is_file()
+            else []
+        )
+        page = int((form.get("page") or ["1"])[0] or 1)
+        size = max(int((form.get("prepage") or ["10"])[0] or 10), 1)
+        answer = {
+            "pageCount": -(-len(records) // size),
+            "data": records[(page - 1) * size : page * size],
+        }
+        body = json.dumps(answer, ensure_ascii=False).encode()
+        self._send(200, body, {"Content-Type": "application/json;charset=UTF-8"})
 
     def _gkmlpt(self, category: str, query: dict) -> None:
         source = self.site.directory / "_gkmlpt" / f"{category}.json"

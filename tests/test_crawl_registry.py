@@ -88,7 +88,7 @@ def test_missing_columns(tmp_path):
 def test_sample_registry_placeholders():
     hosts = {
         name: f"127.0.0.1:{8000 + i}"
-        for i, name in enumerate(["trs", "hanweb", "gkmlpt", "nextlink", "generic"])
+        for i, name in enumerate(["trs", "hanweb", "gkmlpt", "nextlink", "generic", "trsapi"])
     }
     portals = load_registry(SAMPLE_PORTAL_ROOT / "registry.csv", placeholders=hosts)
     assert {p.cms for p in portals} == {"trs", "hanweb", "gkmlpt", "nextlink", "generic"}

@@ -804,6 +804,170 @@ def build_generic(seeds: dict[str, Seed]) -> SiteBuild:
     return site
 
 
+# --- TRS "动静结合" (Fujian's list2.trsapi): the first page static, later pages only from
+# POST /fjdzapp/search. Reconstructed after the column and article pages of
+# www.pingtan.gov.cn (saved in https://github.com/changwu/pingtan-gov-zwgk-archive, see
+# crawler.pages.trs); entries are this portal's own.
+
+TRSAPI_SEARCH_ID = 229105  # SiteInfo.searchId, the value Fujian's provincial departments use
+TRSAPI_CHANNEL = 4910  # classsql=chnlid=…
+TRSAPI_PER_PAGE = 10
+
+
+def trsapi_detail(title: str, published: str, content: str, attachments: str = "") -> str:
+    """An article page: the government-website metadata in <head> (ArticleTitle, PubDate…),
+    the title, 来源 and 发布时间 above the TRS_Editor body, then the attachment block."""
+    source = re.split(r"\d{4}年", title)[0]
+    head = (
+        '<meta name="SiteName" content="河南省人民政府办公厅"/>\n'
+        '<meta name="ColumnName" content="政府信息公开年报"/>\n'
+        f'<meta name="ArticleTitle" content="{html.escape(title)}"/>\n'
+        f'<meta name="PubDate" content="{published}"/>\n'
+        f'<meta name="ContentSource" content="{html.escape(source)}"/>\n'
+        f'<meta name="ChnlId" content="{TRSAPI_CHANNEL}"/>\n'
+    )
+    body = (
+        '<div class="breadcrumb"><a href="../../../../">首页</a> &gt; <a href="../../">政府信息公开</a>'
+        ' &gt; <a href="../">政府信息公开年报</a></div>\n<div class="article_component">\n'
+        f'<div class="article_title_group"><div class="article_title">{html.escape(title)}</div></div>\n'
+        f'<div class="article_extend"><span class="article_source">来源：{html.escape(source)}</span>'
+        f" <span>发布时间：{published}</span></div>\n"
+        f'<div class="article_area"><div class="TRS_Editor">\n{content}\n</div></div>\n{attachments}</div>'
+    )
+    return page(title, body, head)
+
+
+def trsapi_attachment(href: str, name: str) -> str:
+    return f'<div class="article_attachment"><p>附件：</p><ul><li><a href="{href}">{html.escape(name)}</a></li></ul></div>\n'
+
+
+def trsapi_list(static: list[dict], records: int) -> str:
+    """The column page: its first page of entries (``<dl><dd><a/></dd><dd>date</dd></dl>``),
+    the template the module fills, SiteInfo and the list2.trsapi call."""
+    entries = "\n".join(
+        f'<dl><dd><a href="./{e["path"]}" target="_blank" title="{html.escape(e["title"])}">'
+        f"{html.escape(e['title'])}</a></dd>\n<dd>{e['date']}</dd></dl>"
+        for e in static
+    )
+    body = (
+        '<div class="tabs info_tabs" ms-controller="list">\n'
+        f'<div class="rules_tabs_01" ms-visible="showStatic">\n{entries}\n</div>\n'
+        '<div class="rules_tabs_01" ms-visible="!showStatic" style="display: none">\n'
+        '<dl ms-if="list.length>0" ms-repeat="list"><dd><a ms-attr-href="el.chnldocurl" '
+        'ms-attr-title="el.doctitle" ms-text="el.doctitle|html" target="_blank"></a></dd>\n'
+        "<dd ms-text=\"el.docreltime|date('yyyy-MM-dd')\"></dd></dl>\n</div>\n"
+        '<div class="page_base" ms-controller="list_pagebar" ms-include-src="pgTemp"></div>\n</div>\n'
+        f"<script>\n    var SiteInfo = {{\n        itpSiteId: 21,    //互动站点ID\n"
+        f"        searchId: {TRSAPI_SEARCH_ID}, //默认的文档检索频道的ID\n"
+        '        defaultPgTemp: "pgBar.html",  //本站点默认的分页模板名\n'
+        '        loginUrl: "http://{{trsapi}}/uc/login/login?redirtUrl=",\n    };\n</script>\n'
+        '<script src="/images/model.min.js"></script>\n'
+        "<script>\n"
+        '    require(["list2.trsapi", "tools"], function(listModel, tools) {\n'
+        "        listModel({\n"
+        '            quickMode: "动静结合",\n'
+        "            maxStaticIndex: 1,\n"
+        "            listArgs: {\n"
+        "                channelid: SiteInfo.searchId,\n"
+        f'                classsql: "" || "chnlid={TRSAPI_CHANNEL}",\n'
+        '                sortfield: "-docorderpri,-docreltime"\n'
+        "            },\n"
+        "            pagebar: {\n"
+        f"                prepage: {TRSAPI_PER_PAGE},\n"
+        f"                recordCount: '{records}',\n"
+        '                pgTemp: "pgBar_xxgk.html",\n'
+        '                pgCountMode: "recordCount",\n'
+        "                displayNum: 2\n"
+        "            }\n"
+        "        });\n"
+        "    });\n"
+        "</script>"
+    )
+    return page("政府信息公开年报", body)
+
+
+def build_trsapi(seeds: dict[str, Seed]) -> SiteBuild:
+    """23 entries, 10 a page: page 1 in the column page's HTML, pages 2 and 3 only in the
+    list service's answers; the five reports on all three pages, next to notices, guides,
+    解读 and 图解 that are never requested."""
+    site = SiteBuild("trsapi")
+    s0, s1, s2, s3, s4 = (seeds[k] for k in sorted(seeds))
+    column = "/zwgk/zfxxgk/zfxxgknb"
+    site.add("/robots.txt", ROBOTS_OPEN)
+    home(site, "河南省人民政府办公厅", [(f"{column}/index.htm", "政府信息公开年报")])
+    entries = [
+        ("河南省人民政府办公厅关于印发2024年政务公开工作要点的通知", "2024-04-12 09:00", None),
+        (
+            "《新乡市生态环境局卫辉分局2023年政府信息公开工作年度报告》解读",
+            "2024-01-26 16:00",
+            None,
+        ),
+        (s1.title, f"{s1.published} 10:30", s1),
+        (
+            "图解：焦作高新区生态环境服务中心2023年政府信息公开工作年度报告",
+            "2024-01-21 11:00",
+            None,
+        ),
+        (s0.title, f"{s0.published} 15:35", s0),
+        ("关于做好2023年政府信息公开工作年度报告编制发布工作的通知", "2023-12-15 10:00", None),
+        ("河南省政府信息公开指南（2023年修订）", "2023-06-30 09:00", None),
+        ("河南省2022年政务公开第三方评估报告", "2023-03-20 09:00", None),
+        ("关于征集2023年政务公开工作意见建议的公告", "2023-02-10 09:00", None),
+        ("河南省政府信息公开目录（2022年版）", "2022-12-01 09:00", None),
+        ("河南省2022年政务公开工作要点", "2022-03-10 09:00", None),
+        ("关于报送2021年政府信息公开工作年度报告的通知", "2022-01-20 09:00", None),
+        (s4.title, f"{s4.published} 17:20", s4),
+        ("河南省政府信息公开指南（2021年修订）", "2021-06-01 09:00", None),
+        ("河南省2021年政务公开工作要点", "2021-03-15 09:00", None),
+        ("《区生态环境分局2020年政府信息公开工作年度报告》解读", "2021-01-29 10:00", None),
+        (s3.title, f"{s3.published} 09:15", s3),
+        ("关于做好2020年政府信息公开工作年度报告编制工作的通知", "2020-12-10 09:00", None),
+        ("政府信息公开工作年度报告格式（2021年版）征求意见稿", "2020-06-05 09:00", None),
+        ("河南省2020年政务公开工作要点", "2020-03-20 09:00", None),
+        ("图解：河南省生态环境厅2019年政府信息公开工作年度报告", "2020-01-16 10:00", None),
+        (s2.title, f"{s2.published} 16:40", s2),
+        ("河南省2019年政务公开工作要点", "2019-03-01 09:00", None),
+    ]
+    attached = {  # the report in an attached file, its page a shell
+        s0.id: "P020240120353512345678.pdf",
+        s3.id: "P020210128391234567890.docx",
+    }
+    records, static = [], []
+    for number, (title, published, seed) in enumerate(entries):
+        docid = 105100 - number
+        day = published[:10].replace("-", "")
+        path = f"{day[:6]}/t{day}_{docid}.htm"
+        url = f"{column}/{path}"
+        if seed is None:
+            site.add(url, notice_page(title, published[:10], NOTICE_TEXT))
+            site.never_requested.append(url)
+        elif seed.id in attached:
+            name = attached[seed.id]
+            extension = name.rsplit(".", 1)[1]
+            attachment = trsapi_attachment(f"./{name}", f"{title}.{extension}")
+            shell = trsapi_detail(title, published, "<p>全文见附件。</p>", attachment)
+            site.report_page(url, shell, seed, "html-shell")
+            site.attachment(f"{column}/{day[:6]}/{name}", seed, f"report.{extension}")
+        else:
+            site.report_page(
+                url, trsapi_detail(title, published, document_html(seed.document)), seed, "html"
+            )
+        records.append(
+            {
+                "doctitle": title,
+                "docpuburl": f"http://{{{{trsapi}}}}{url}",
+                "chnldocurl": f"http://{{{{trsapi}}}}{url}",
+                "docreltime": f"{published}:00",
+                "chnlid": TRSAPI_CHANNEL,
+            }
+        )
+        if number < TRSAPI_PER_PAGE:
+            static.append({"path": path, "title": title, "date": published[:10]})
+    site.add(f"{column}/index.htm", trsapi_list(static, len(entries)))
+    site.add(f"/_fjdzapp/{TRSAPI_CHANNEL}.json", json.dumps(records, ensure_ascii=False, indent=1))
+    return site
+
+
 def build_mirror(seeds: dict[str, Seed]) -> SiteBuild:
     """A spam mirror of a report page on another host: linked from the TRS site, never fetched."""
     site = SiteBuild("mirror")
@@ -834,6 +998,7 @@ SITES = {
         build_nextlink,
     ),
     "generic": ({"validators": [], "charset": "utf-8"}, build_generic),
+    "trsapi": ({"validators": ["etag"], "search_id": TRSAPI_SEARCH_ID}, build_trsapi),
     "mirror": ({"validators": [], "charset": "utf-8"}, build_mirror),
 }
 
@@ -903,6 +1068,19 @@ REGISTRY_ROWS = [
         "http://{generic}/",
         "{generic}",
     ),
+    (
+        "sample-trsapi",
+        "河南省人民政府办公厅（样例：TRS 动静结合）",
+        "410000",
+        "河南省",
+        "",
+        "",
+        "省",
+        "government",
+        "trs",
+        "http://{trsapi}/zwgk/zfxxgk/zfxxgknb/index.htm",
+        "{trsapi}",
+    ),
 ]
 
 
@@ -922,7 +1100,8 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     config = {}
     expected = {"portals": {}, "sites_never_requested": ["mirror"], "seeds": sorted(seeds)}
-    site_of_portal = {row[0]: row[8] for row in REGISTRY_ROWS}
+    # the site a portal is on: the {placeholder} of its start URL
+    site_of_portal = {row[0]: re.search(r"\{(\w+)\}", row[9]).group(1) for row in REGISTRY_ROWS}
     builds = {}
     for name, (site_config, build) in SITES.items():
         builds[name] = build(seeds)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from parsel import Selector
@@ -67,6 +68,7 @@ _YEAR = re.compile(
 )
 _DATE = re.compile(r"((?:19|20)\d{2})\s*(?:[-/.]|年)\s*(\d{1,2})\s*(?:[-/.]|月)\s*(\d{1,2})(?!\d)")
 _SPACE = re.compile(r"\s+")
+CHINA_TIME = timedelta(hours=8)
 
 
 def clean_text(text: str | None) -> str:
@@ -103,6 +105,20 @@ def find_date(text: str | None) -> str | None:
         if 1 <= int(month) <= 12 and 1 <= int(day) <= 31:
             return f"{year}-{int(month):02d}-{int(day):02d}"
     return None
+
+
+def date_of(value: object) -> str | None:
+    """A date as a list service gives it, as YYYY-MM-DD: text (``2024-01-20 10:00:00``,
+    ``2024年1月20日``, gov.cn's ``2024-01-20-10:00:00``) or a Unix time in seconds or
+    milliseconds, read in China time. None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if value <= 0:
+            return None
+        seconds = value / 1000 if value > 1e11 else value
+        return (datetime.fromtimestamp(seconds, UTC) + CHINA_TIME).date().isoformat()
+    return find_date(value) if isinstance(value, str) else None
 
 
 # --- encodings --------------------------------------------------------------------
@@ -164,19 +180,41 @@ def _anchor_title(anchor: Selector) -> str:
     )
 
 
+_LIST_ROWS = ("li", "tr", "dl")  # one list entry each
+_ENTRY_TEXT = 200  # characters: a container with more text is a page part, not an entry
+
+
+def list_date(anchor: Selector) -> str | None:
+    """The date a list prints with an entry: inside its link (Hanweb
+    ``<a><span>…</span><i>2024-01-15</i></a>``) or beside it in the entry — its ``<li>``
+    (``<li><a/><span>date</span></li>``), table row (``<tr><td><a/></td><td>date</td></tr>``),
+    ``<dl>`` (Fujian TRS: ``<dl><dd><a/></dd><dd>2025-03-10</dd></dl>``) or a smaller
+    element around the link alone. An element that holds another link, or a page's worth
+    of text, is not this entry's: its dates are never taken."""
+    for element in reversed(anchor.xpath("ancestor-or-self::*")):
+        tag = element.root.tag
+        if tag in ("body", "html"):
+            return None
+        text = " ".join(element.xpath(".//text()").getall())
+        is_row = tag in _LIST_ROWS
+        if not is_row and (len(element.xpath(".//a[@href]")) > 1 or len(text) > _ENTRY_TEXT):
+            return None
+        if (date := find_date(text)) or is_row:
+            return date
+    return None
+
+
 def anchor_links(selector: Selector, base_url: str) -> list[Link]:
     """Every ``<a href>`` with its title (the ``title`` attribute, which lists use for
-    the untruncated title, else the text) and the date printed in its list item."""
+    the untruncated title, else the text) and the date printed with it (``list_date``)."""
     links = []
     for anchor in selector.xpath("//a[@href]"):
         href = _href(anchor.attrib.get("href"))
         if href is None:
             continue
-        item = anchor.xpath(
-            "ancestor::*[self::li or self::tr or self::dd or self::dt or self::p][1]"
+        links.append(
+            Link(url=urljoin(base_url, href), title=_anchor_title(anchor), date=list_date(anchor))
         )
-        date = find_date(" ".join(item.xpath(".//text()").getall())) if item else None
-        links.append(Link(url=urljoin(base_url, href), title=_anchor_title(anchor), date=date))
     return links
 
 

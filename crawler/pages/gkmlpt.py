@@ -17,18 +17,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 from scrapy.http import TextResponse
 
-from crawler.pages.common import Link, Listing, ListRequest, find_date
+from crawler.pages.common import Link, Listing, ListRequest, date_of
 
 _SID = re.compile(r"\bSID\b['\"]?\s*[:=]\s*['\"]?(\d+)")
 _TREE = re.compile(r"\bTREE\b['\"]?\s*[:=]\s*")
 _REPORT_CATEGORY = re.compile(r"年报|年報|年度报告|年度報告")
 _API_PATH = re.compile(r"/gkmlpt/api/all/(\d+)")
-CHINA_TIME = timedelta(hours=8)
 
 
 def balanced_json(text: str, start: int):
@@ -97,11 +95,8 @@ def read_index(response: TextResponse) -> Listing:
 
 def _article_date(article: dict) -> str | None:
     for key in ("created_at", "publish_time", "display_publish_time", "create_time", "date"):
-        value = article.get(key)
-        if isinstance(value, str) and find_date(value):
-            return find_date(value)
-        if isinstance(value, int | float) and value > 0:
-            return (datetime.fromtimestamp(value, UTC) + CHINA_TIME).date().isoformat()
+        if date := date_of(article.get(key)):
+            return date
     return None
 
 
