@@ -93,6 +93,7 @@ RAW_TABLES: dict[str, dict] = {
             "errors_by_kind": str,
             "reason": str,
             "job": str,
+            "workers": str,  # nianbao write: the workers that took part (JSON list)
         },
         "pk": "id",
     },
@@ -107,6 +108,7 @@ RAW_TABLES: dict[str, dict] = {
             "errors": int,
             "errors_by_kind": str,
             "finished_at": str,
+            "worker": str,  # nianbao write: the worker that crawled the portal
         },
         "pk": "id",
         "indexes": [["portal_id"], ["run_id"]],
@@ -234,6 +236,13 @@ class RawStore:
 
     def body(self, sha256: str) -> bytes:
         return self.db["blobs"].get(sha256)["content"]
+
+    def stored(self, url: str, sha256: str) -> tuple[bytes, dict[str, str]]:
+        """One kept version of a URL: its body and the response headers kept with it."""
+        headers = "{}"
+        for row in self.db["fetches"].rows_where("url = ? and sha256 = ?", [url, sha256], limit=1):
+            headers = row["headers"] or "{}"
+        return self.body(sha256), json.loads(headers)
 
     def record_problem(
         self,

@@ -53,7 +53,7 @@ from crawler.meta import (
     response_headers,
 )
 from nianbao_common.events import log_event
-from pipelines.keep import raw_store_for, stored_headers
+from pipelines.keep import raw_store_for
 
 REQUEST_CAP = "request_cap"  # finish reason of a run stopped by NIANBAO_MAX_REQUESTS
 _LEGACY_IPV4 = re.compile(r"^[0-9a-fx.]+$", re.IGNORECASE)
@@ -352,8 +352,7 @@ class RawStoreMiddleware(ProblemRecorder):
 
     def _stored_response(self, request: Request, sha256: str) -> Response:
         """The page as last kept, to read instead of downloading it."""
-        body = self.store.body(sha256)
-        headers = stored_headers(self.store, request.url, sha256)
+        body, headers = self.store.stored(request.url, sha256)
         cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         if not issubclass(cls, TextResponse):
             cls = TextResponse

@@ -4,8 +4,10 @@ store before anything else is done with it.
 ``KeepRawPipeline`` (priority 100) stores the item's bytes with its URL, referer,
 status, headers and fetch time, and puts on the item what it stored (``sha256``,
 ``is_new_version``) for the processing stage after it. The crawler's downloader
-middlewares share the same ``RawStore`` (``raw_store_for``) to keep list pages, answer
-conditional requests and record problems.
+middlewares share the same store (``raw_store_for``) to keep list pages, answer
+conditional requests and record problems. Its writes run off the reactor thread
+(``crawler.store_writes``); ``nianbao worker`` gives its crawl a store that reads and
+writes through Redis instead (``use_raw_store``).
 
 Settings: ``NIANBAO_DATA_DIR`` (where ``raw.db`` lives) and ``NIANBAO_RUN_ID``.
 """
@@ -13,9 +15,11 @@ Settings: ``NIANBAO_DATA_DIR`` (where ``raw.db`` lives) and ``NIANBAO_RUN_ID``.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
@@ -23,31 +27,41 @@ from archive import RAW_FILE
 from archive.rawstore import RawStore
 from crawler import counters
 from crawler.items import FetchedDocument
+from crawler.store_writes import OffThreadRawStore
 from nianbao_common.clock import utc_now
 from nianbao_common.ids import stable_id
 
-_STORES: WeakKeyDictionary[Crawler, RawStore] = WeakKeyDictionary()
+_STORES: WeakKeyDictionary[Crawler, OffThreadRawStore] = WeakKeyDictionary()
 
 
-def raw_store_for(crawler: Crawler) -> RawStore:
-    """The one ``RawStore`` of a crawl, opened on first use."""
+def raw_store_for(crawler: Crawler) -> OffThreadRawStore:
+    """The one raw store of a crawl, opened on first use (``NIANBAO_DATA_DIR``) and
+    closed, its writes done, when the spider closes."""
     if crawler not in _STORES:
         data_dir = crawler.settings.get("NIANBAO_DATA_DIR")
         if not data_dir:
             raise ValueError("the NIANBAO_DATA_DIR setting names no data directory")
-        store = RawStore(Path(data_dir) / RAW_FILE)
-        # WAL with synchronous=NORMAL: no fsync per kept document. A power cut can lose
-        # the last few commits (never corrupt the store); the next run fetches them again.
-        store.db.execute("PRAGMA synchronous=NORMAL")
+        store = OffThreadRawStore(Path(data_dir) / RAW_FILE)
+        crawler.signals.connect(store.close, signal=signals.spider_closed, weak=False)
         _STORES[crawler] = store
     return _STORES[crawler]
 
 
-def stored_headers(store: RawStore, url: str, sha256: str) -> dict[str, str]:
-    """The response headers kept with one stored version of a URL."""
-    for row in store.db["fetches"].rows_where("url = ? and sha256 = ?", [url, sha256], limit=1):
-        return json.loads(row["headers"] or "{}")
-    return {}
+def use_raw_store(crawler: Crawler, store) -> None:
+    """Give a crawl another store with the same methods (``nianbao worker``'s)."""
+    _STORES[crawler] = store
+
+
+async def kept(put: Future | tuple) -> tuple[str, bool]:
+    """What a store's ``put`` kept: (sha256, is_new_version), once it is kept."""
+    if not isinstance(put, Future):
+        return put
+    if not put.done():
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        await maybe_deferred_to_future(deferToThread(put.exception))
+    return put.result()
 
 
 def record_portal_runs(store: RawStore, run_id: str, portals: dict[str, dict]) -> None:
@@ -81,22 +95,24 @@ class KeepRawPipeline:
     def from_crawler(cls, crawler: Crawler) -> KeepRawPipeline:
         return cls(raw_store_for(crawler), crawler.settings.get("NIANBAO_RUN_ID"), crawler.stats)
 
-    def process_item(self, item):
+    async def process_item(self, item):
         if not isinstance(item, FetchedDocument):
             return item
         before = self.store.known(item.url)
-        item.sha256, item.is_new_version = self.store.put(
-            url=item.url,
-            body=item.body,
-            status=item.status,
-            headers=item.headers,
-            referer=item.referer,
-            portal_id=item.portal_id,
-            kind=item.kind,
-            link_title=item.link_title,
-            link_date=item.link_date,
-            run_id=self.run_id,
-            fetched_at=item.fetched_at,
+        item.sha256, item.is_new_version = await kept(
+            self.store.put(
+                url=item.url,
+                body=item.body,
+                status=item.status,
+                headers=item.headers,
+                referer=item.referer,
+                portal_id=item.portal_id,
+                kind=item.kind,
+                link_title=item.link_title,
+                link_date=item.link_date,
+                run_id=self.run_id,
+                fetched_at=item.fetched_at,
+            )
         )
         self.stats.inc_value(counters.key(counters.DOCUMENTS))
         self.stats.inc_value(counters.portal_key(item.portal_id, counters.DOCUMENTS))

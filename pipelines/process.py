@@ -4,30 +4,40 @@ Extraction and parsing run in worker processes (never on the crawler's reactor t
 each document under a time limit; the archive has one writer, the calling process, which
 writes to a staged copy of ``nianbao.db`` and publishes it atomically.
 
-Used three ways: by the crawl (``ProcessPipeline`` submits each newly kept document as it
-arrives), after a crawl (``process_pending`` catches up on anything not yet processed, e.g.
-after a killed run) and by ``nianbao reprocess`` (every stored document again).
+Used four ways: by the crawl (``ProcessPipeline`` submits each newly kept document as it
+arrives and commits each result to the inbox, ``archive.inbox``, as it comes back, so no
+result waits in memory for the end of the crawl), after a crawl (``process_pending``
+publishes the inbox and catches up on anything not yet processed, e.g. after a killed
+run), by ``nianbao reprocess`` (every stored document again) and by ``nianbao worker``
+(``archive.distributed``: the same pipeline, results sent to the writer through Redis).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import sqlite_utils
 
 from archive import ARCHIVE_FILE, RAW_FILE
+from archive.inbox import Inbox
 from archive.rawstore import RawStore
 from nianbao_common.events import PROGRESS
 
 DOCUMENT_TIME_LIMIT = 120  # seconds per document, extraction + parse
+# Documents submitted and not yet written, during a crawl: each is a row of the raw store
+# (about 1 KB; the worker reads the body itself), so the crawl never waits on extraction.
+CRAWL_BACKLOG = 10_000
 
 
 def default_workers() -> int:
@@ -128,16 +138,17 @@ def process_document(fetch: dict, body: bytes, time_limit: int = DOCUMENT_TIME_L
 _worker_store: RawStore | None = None
 
 
-def _start_worker(raw_path: str) -> None:
+def _start_worker(raw_path: str | None) -> None:
     """Worker initialiser: lower priority than the crawl (which waits on the network
-    and must not wait on us), and one read connection to the raw store."""
+    and must not wait on us), and one read connection to the raw store (none when the
+    bodies come with the documents, as in ``nianbao worker``)."""
     global _worker_store
     os.nice(5)
     # Ctrl-C and a service stop reach the whole process group: the parent stops the
     # workers itself, once the documents in flight are done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _worker_store = RawStore(raw_path)
+    _worker_store = RawStore(raw_path) if raw_path else None
 
 
 def process_stored_document(fetch: dict, time_limit: int = DOCUMENT_TIME_LIMIT) -> dict:
@@ -181,16 +192,21 @@ class WorkerPool:
     """Worker processes for ``process_document``; a worker that hangs past the limit
     (in C code the alarm cannot interrupt) is replaced and the document recorded.
     Replacing the pool kills its other workers too: the documents they held are
-    submitted again to the new pool, not recorded as failed."""
+    submitted again to the new pool, not recorded as failed. ``raw_path``: the raw store
+    the workers read bodies from; None when every document is submitted with its body."""
 
     def __init__(
-        self, raw_path: Path, workers: int | None = None, time_limit: int = DOCUMENT_TIME_LIMIT
+        self,
+        raw_path: Path | None,
+        workers: int | None = None,
+        time_limit: int = DOCUMENT_TIME_LIMIT,
     ):
-        self.raw_path = str(raw_path)
+        self.raw_path = str(raw_path) if raw_path else None
         self.workers = workers or default_workers()
         self.time_limit = time_limit
         self._generation = 0
         self._born: dict[Future, int] = {}  # the pool generation each future was submitted to
+        self._bodies: dict[Future, bytes] = {}  # bodies submitted with their document
         self._strikes: dict[str, int] = {}  # document id → pools it was in when one broke
         self._executor = self._new_executor()
 
@@ -199,9 +215,14 @@ class WorkerPool:
             self.workers, initializer=_start_worker, initargs=(self.raw_path,)
         )
 
-    def submit(self, fetch: dict) -> Future:
-        """Process one document kept in the raw store (by ``fetch["sha256"]``)."""
-        future = self._executor.submit(process_stored_document, fetch, self.time_limit)
+    def submit(self, fetch: dict, body: bytes | None = None) -> Future:
+        """Process one document: ``body``, or the one kept in the raw store (by
+        ``fetch["sha256"]``)."""
+        if body is None:
+            future = self._executor.submit(process_stored_document, fetch, self.time_limit)
+        else:
+            future = self._executor.submit(process_document, fetch, body, self.time_limit)
+            self._bodies[future] = body
         self._born[future] = self._generation
         return future
 
@@ -209,6 +230,7 @@ class WorkerPool:
         limit = self.time_limit + 30
         while True:
             generation = self._born.pop(future, self._generation)
+            body = self._bodies.pop(future, None)
             try:
                 return future.result(timeout=limit)
             except FutureTimeout:
@@ -226,7 +248,7 @@ class WorkerPool:
                         return _no_answer(
                             fetch, "worker_crashed", f"the worker process died: {error}"
                         )
-                future = self.submit(fetch)  # lost with a pool replaced: try again
+                future = self.submit(fetch, body)  # lost with a pool replaced: try again
 
     def _restart(self) -> None:
         for process in list(getattr(self._executor, "_processes", {}).values()):
@@ -306,59 +328,119 @@ def fetch_row(item) -> dict:
     }
 
 
-class ProcessPipeline:
-    """Second pipeline stage, after ``KeepRawPipeline``: hands each newly kept document
-    to the worker processes as the crawl goes (extraction never runs on the reactor
-    thread) and writes the archive, in a thread, when the spider closes.
-
-    Settings: ``NIANBAO_DATA_DIR``, ``NIANBAO_WORKERS``, ``NIANBAO_PORTALS`` (registry rows
-    saved with the archive), ``NIANBAO_TIME_LIMIT`` (seconds per document)."""
+class ResultCollector:
+    """Hands each document's result to a sink as soon as the pool has it: a thread waits
+    for the results in the order the documents were submitted and calls
+    ``sink(result, tag)`` (``open_sink()`` runs in that thread first: a SQLite
+    connection belongs to the thread that opens it). At most ``backlog`` documents are
+    in flight; ``reserve`` waits for a place."""
 
     def __init__(
         self,
-        data_dir: Path,
-        workers: int | None,
-        portals: list[dict],
-        time_limit: int = DOCUMENT_TIME_LIMIT,
+        pool: WorkerPool,
+        open_sink: Callable[[], Callable[[dict, object], None]],
+        backlog: int,
     ):
-        self.data_dir = data_dir
-        self.workers = workers
-        self.portals = portals
-        self.time_limit = time_limit
-        self.pool: WorkerPool | None = None
-        self.in_flight: list[tuple[dict, Future]] = []
+        self.pool = pool
+        self.places = threading.BoundedSemaphore(backlog)
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._collect, args=(open_sink,), name="results", daemon=True
+        )
+        self.thread.start()
+
+    def reserve(self, blocking: bool = True) -> bool:
+        """Take a place for one more document (False: none free and not ``blocking``)."""
+        return self.places.acquire(blocking)
+
+    def submit(self, fetch: dict, body: bytes | None = None, tag: object = None) -> None:
+        """Submit a document that holds a place (``reserve``)."""
+        if self.failure is not None:
+            raise RuntimeError("the results could not be written") from self.failure
+        self.queue.put((fetch, self.pool.submit(fetch, body), tag))
+
+    def _collect(self, open_sink) -> None:
+        sink = None
+        while (entry := self.queue.get()) is not None:
+            fetch, future, tag = entry
+            try:
+                result = self.pool.result(future, fetch)
+                sink = sink or open_sink()
+                sink(result, tag)
+            except BaseException as error:  # a full disk: reported by submit and close
+                self.failure = self.failure or error
+            finally:
+                self.places.release()
+
+    def close(self) -> None:
+        """Wait for every submitted document's result, then stop the pool."""
+        self.queue.put(None)
+        self.thread.join()
+        self.pool.close()
+        if self.failure is not None:
+            raise RuntimeError("the results could not be written") from self.failure
+
+
+def inbox_sink(data_dir: Path) -> Callable[[], Callable[[dict, object], None]]:
+    """A sink that commits each result to the data directory's inbox."""
+
+    def open_sink() -> Callable[[dict, object], None]:
+        inbox = Inbox(data_dir)
+        return lambda result, tag: inbox.add([result])
+
+    return open_sink
+
+
+class ProcessPipeline:
+    """Second pipeline stage, after ``KeepRawPipeline``: hands each newly kept document
+    to the worker processes as the crawl goes (extraction never runs on the reactor
+    thread); each result is committed to the inbox as it comes back (``nianbao crawl``
+    publishes the archive from it when the crawl is over).
+
+    Settings: ``NIANBAO_DATA_DIR``, ``NIANBAO_WORKERS``, ``NIANBAO_TIME_LIMIT`` (seconds
+    per document). ``nianbao worker`` subclasses it: ``open_collector`` sends results to
+    the writer instead, and ``body_for`` hands the body itself to the workers."""
+
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.workers = settings.getint("NIANBAO_WORKERS") or None
+        self.time_limit = settings.getint("NIANBAO_TIME_LIMIT", DOCUMENT_TIME_LIMIT)
+        self.collector: ResultCollector | None = None
 
     @classmethod
     def from_crawler(cls, crawler) -> ProcessPipeline:
-        settings = crawler.settings
-        return cls(
-            Path(settings["NIANBAO_DATA_DIR"]),
-            settings.getint("NIANBAO_WORKERS") or None,
-            settings.getlist("NIANBAO_PORTALS"),
-            settings.getint("NIANBAO_TIME_LIMIT", DOCUMENT_TIME_LIMIT),
-        )
+        return cls(crawler)
 
-    def process_item(self, item):
+    def open_collector(self) -> ResultCollector:
+        data_dir = Path(self.crawler.settings["NIANBAO_DATA_DIR"])
+        pool = WorkerPool(data_dir / RAW_FILE, self.workers, self.time_limit)
+        return ResultCollector(pool, inbox_sink(data_dir), CRAWL_BACKLOG)
+
+    def body_for(self, item) -> bytes | None:
+        """The body to hand to the workers (None: they read it from the raw store)."""
+        return None
+
+    async def process_item(self, item):
         if getattr(item, "sha256", None) and item.is_new_version:
-            if self.pool is None:
-                self.pool = WorkerPool(self.data_dir / RAW_FILE, self.workers, self.time_limit)
-            fetch = fetch_row(item)
-            self.in_flight.append((fetch, self.pool.submit(fetch)))
+            if self.collector is None:
+                self.collector = self.open_collector()
+            if not self.collector.reserve(blocking=False):
+                from scrapy.utils.defer import maybe_deferred_to_future
+                from twisted.internet.threads import deferToThread
+
+                await maybe_deferred_to_future(deferToThread(self.collector.reserve))
+            self.collector.submit(fetch_row(item), self.body_for(item), item.portal_id)
         return item
 
     async def close_spider(self) -> None:
-        if self.pool is None:
+        if self.collector is None:
             return
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet.threads import deferToThread
 
-        await maybe_deferred_to_future(deferToThread(self._collect_and_write))
-
-    def _collect_and_write(self) -> None:
-        pool = self.pool
-        results = [pool.result(future, fetch) for fetch, future in self.in_flight]
-        pool.close()
-        write_results(self.data_dir, results, self.portals)
+        await maybe_deferred_to_future(deferToThread(self.collector.close))
 
 
 def processed_document_ids(data_dir: Path) -> set[str]:
@@ -394,16 +476,32 @@ def process_pending(
     time_limit: int = DOCUMENT_TIME_LIMIT,
     finish: Callable[[sqlite_utils.Database], None] | None = None,
 ) -> ProcessSummary:
-    """Process every kept document the archive does not have yet (``everything``: all of
-    them again, as ``nianbao reprocess`` does) and publish the archive (``finish``: see
-    ``write_results``)."""
+    """Publish the archive with what the inbox holds and every kept document the archive
+    does not have yet, processed now (``everything``: all of them again, as ``nianbao
+    reprocess`` does; the inbox is then superseded); ``finish``: see ``write_results``.
+    Documents are read and results written one at a time: memory does not grow with the
+    store."""
     store = RawStore(data_dir / RAW_FILE)
-    done = set() if everything else processed_document_ids(data_dir)
-    fetches = [f for f in store.documents() if f["id"] not in done]
+    inbox = Inbox(data_dir)
+    if everything:
+        kept: Iterable[dict] = ()
+        done: set[str] = set()
+    else:
+        kept = inbox.results()
+        done = processed_document_ids(data_dir) | inbox.ids()
+    total = sum(
+        1
+        for (rid,) in store.db.execute("SELECT id FROM fetches WHERE kind != 'list'")
+        if rid not in done
+    )
+    pending = (f for f in store.documents() if f["id"] not in done)
     pool = WorkerPool(data_dir / RAW_FILE, workers, time_limit)
     try:
-        results = with_progress(pool.map(fetches), len(fetches))
-        return write_results(data_dir, results, portals, finish)
+        results = chain(kept, with_progress(pool.map(pending), total))
+        summary = write_results(data_dir, results, portals, finish)
+        inbox.clear_results()
+        return summary
     finally:
         pool.close()
+        inbox.close()
         PROGRESS.done()
