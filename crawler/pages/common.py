@@ -311,8 +311,15 @@ def script_attachment_urls(selector: Selector, base_url: str) -> list[str]:
 
 # --- detail pages -----------------------------------------------------------------
 
-_TITLE_META = ("ArticleTitle", "articletitle", "title", "Title")
-_DATE_META = ("PubDate", "pubdate", "pubDate", "publishdate", "PublishDate", "firstpublishedtime")
+_TITLE_META = ("articletitle", "title")
+# Publication dates in <meta> (names in any case), most trusted first. PubDate is in the
+# article metadata of the State Council's government-website guideline (政府网站发展指引,
+# 国办发〔2017〕47号) with SiteName, ColumnName, ArticleTitle, ContentSource…, as on
+# www.pingtan.gov.cn (<meta name="PubDate" content="2025-03-10 15:35"/>); www.gov.cn writes
+# firstpublishedtime ("2024-01-30-15:21:16"); news-style CMSs publishdate; Open Graph
+# article:published_time. Never MakeTime (when the page was last generated) or
+# lastmodifiedtime: neither is when the document was published.
+_DATE_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time")
 # 发布 (published) first: gkmlpt pages print 成文日期 (written) before 发布日期.
 _DATE_LABELS = (
     re.compile(r"(?:发布|發布|公开|公開)(?:日期|时间|時間|于|於)\s*[：:]?\s*([^\n]{6,30})"),
@@ -322,12 +329,27 @@ _TITLE_CLASSES = ("title", "article-title", "article_title", "tit", "bt", "conte
 _SITE_SUFFIX = re.compile(r"\s*(?:[_|｜]|\s-\s|——).*$")
 
 
+def _lowercase(attribute: str) -> str:
+    return f"translate({attribute}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+
 def _meta(selector: Selector, names: tuple[str, ...]) -> str | None:
+    """The first non-empty ``<meta name|property=… content>`` of ``names`` (lowercase),
+    whatever the case the page writes them in."""
     for name in names:
-        value = selector.xpath(f"//meta[@name='{name}']/@content").get()
+        value = selector.xpath(
+            f"//meta[{_lowercase('@name')}='{name}' or {_lowercase('@property')}='{name}']/@content"
+        ).get()
         if value and value.strip():
             return clean_text(value)
     return None
+
+
+def published_date(response: Response) -> str | None:
+    """The publication date a fetched document page gives itself (``page_date``); None
+    for a body that is not a page (a PDF behind a link without an extension)."""
+    response = readable(response)
+    return page_date(response.selector) if isinstance(response, TextResponse) else None
 
 
 def read_detail(response: TextResponse) -> Detail:
@@ -353,10 +375,11 @@ def page_title(selector: Selector) -> str | None:
 
 
 def page_date(selector: Selector) -> str | None:
-    """``<meta name="PubDate">``, else the date after 发布时间： (or 发布日期, 日期 …)."""
-    date = find_date(_meta(selector, _DATE_META))
-    if date:
-        return date
+    """A document page's own publication date: its ``<meta name="PubDate">`` (or another
+    of ``_DATE_META``), else the date after 发布时间： (or 发布日期, 日期 …) in its text."""
+    for name in _DATE_META:
+        if date := find_date(_meta(selector, (name,))):
+            return date
     text = " ".join(selector.xpath("//body//text()[not(ancestor::script)]").getall())
     for label in _DATE_LABELS:
         for match in label.finditer(text):

@@ -28,7 +28,14 @@ from crawler.meta import (
     response_headers,
 )
 from crawler.pages import family_for
-from crawler.pages.common import Link, ListRequest, is_attachment_url, is_report_title, report_year
+from crawler.pages.common import (
+    Link,
+    ListRequest,
+    is_attachment_url,
+    is_report_title,
+    published_date,
+    report_year,
+)
 from crawler.registry import BUNDLED_REGISTRY, Portal, load_registry
 from nianbao_common.clock import utc_now
 
@@ -118,18 +125,19 @@ class ReportsSpider(scrapy.Spider):
 
     def parse_report(self, response: Response):
         portal = self.portals[response.meta["portal_id"]]
+        # The page's own date (<meta name="PubDate">, 发布时间：…) first, the list's second.
+        date = published_date(response) or response.meta.get(LINK_DATE)
         if STORED not in response.flags:  # a held page read from the store is not kept again
-            yield self._document(response, REPORT_PAGE)  # kept first, even if unreadable
+            yield self._document(response, REPORT_PAGE, date)  # kept first, even if unreadable
         detail = family_for(portal.cms).detail_page(response)
         title = response.meta.get(LINK_TITLE) or detail.title
-        date = response.meta.get(LINK_DATE) or detail.date
         for attachment in detail.attachments:
             yield self._document_request(portal, attachment, response.url, title, date)
 
     def parse_attachment(self, response: Response):
-        yield self._document(response, ATTACHMENT)
+        yield self._document(response, ATTACHMENT, response.meta.get(LINK_DATE))
 
-    def _document(self, response: Response, kind: str) -> FetchedDocument:
+    def _document(self, response: Response, kind: str, date: str | None) -> FetchedDocument:
         return FetchedDocument(
             url=response.url,
             body=response.body,
@@ -140,5 +148,5 @@ class ReportsSpider(scrapy.Spider):
             fetched_at=utc_now(),
             referer=referer_of(response.request),
             link_title=response.meta.get("link_title"),
-            link_date=response.meta.get("link_date"),
+            link_date=date,
         )
