@@ -28,7 +28,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from archive import search
+from archive import coverage, search
 from archive.rawstore import RAW_TABLES
 from archive.schema import (
     TABLES,
@@ -304,6 +304,7 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
 TOTALS = {
     "province_year_totals": province_year_totals_insert_sql(),
     "review_litigation_totals": review_litigation_totals_insert_sql(),
+    **coverage.TOTALS,
 }
 
 
