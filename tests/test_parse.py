@@ -7,7 +7,8 @@ import pytest
 from pipelines.extract.document import Document, Paragraph, Table
 from pipelines.extract.text import extract_text_document
 from pipelines.parse import parse_document, parse_text
-from pipelines.parse.applications import ApplicationsTable, RowBlock, read_applications
+from pipelines.parse.applications import ApplicationsTable, read_applications
+from pipelines.parse.blocks import RowBlock
 from pipelines.parse.cells import TRADITIONAL_TABLE, label, read_value
 from pipelines.parse.compare import compare_to_expected
 
@@ -18,6 +19,7 @@ KEY_ORDER = [
     "agency",
     "year",
     "template",
+    "status",
     "title",
     "is_report",
     "active_disclosure",

@@ -16,11 +16,13 @@ tables are the seed's own), writes tests/fixtures/formats/<seed-id>/:
   report.docx  Word tables, merged cells as gridSpan + vMerge
   report.doc   report.docx converted by LibreOffice
 
-and tests/fixtures/formats/bad/: files that must give a typed error.
+and tests/fixtures/formats/bad/: files that must give a typed error; and the layout
+renderings of real-file shapes into the golden set (``tools/layout_fixtures.py``).
 
 Merged cells are inferred from the seed grid (see ``infer_spans``); ``expanded_rows`` is
 the grid an extractor must return for a merged rendering. Run from the repository root:
-``python -m tools.make_format_fixtures``.
+``python -m tools.make_format_fixtures`` (``--layouts``: only the layout renderings, which
+need neither LibreOffice nor poppler).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -50,6 +53,7 @@ from reportlab.platypus import Table as PdfTable
 
 from pipelines.extract.document import Document, Paragraph, Table
 from pipelines.extract.text import extract_text_document
+from tools.layout_fixtures import write_layout_fixtures
 
 SEED_DIR = Path("tests/fixtures/seeds")
 FORMATS_DIR = Path("tests/fixtures/formats")
@@ -589,6 +593,10 @@ def write_seed_formats(seed: Path) -> tuple[Document, bytes, bytes]:
 
 
 def main() -> None:
+    layouts = write_layout_fixtures()
+    print(f"wrote {len(layouts)} layout fixture files under tests/fixtures/reports")
+    if "--layouts" in sys.argv:
+        return
     if not shutil.which("soffice") or not shutil.which("pdftoppm"):
         raise SystemExit("needs LibreOffice (soffice) and poppler-utils (pdftoppm)")
     seeds = sorted(SEED_DIR.glob("*.txt"))

@@ -212,7 +212,9 @@ def extract_html(
     flow.walk(_main_content(root, main_text))
     flow.flush()
     if not main_text:
-        warnings.append("trafilatura found no main content: read the whole body")
+        warnings.append(
+            "html_no_main_content: trafilatura found no main content: read the whole body"
+        )
     return Document(
         blocks=flow.blocks,
         title=(extracted.title if extracted is not None else None) or None,

@@ -12,7 +12,10 @@ import re
 from dataclasses import dataclass, field
 
 from nianbao_common.keys import ACTIVE_DISCLOSURE_ITEMS, ACTIVE_DISCLOSURE_LAYOUT
+from pipelines.parse.blocks import RowBlock
 from pipelines.parse.cells import NOT_A_VALUE, label, read_value, yuan_to_10k
+from pipelines.parse.glued import GluedRow, cuts
+from pipelines.parse.warn import warning
 
 CURRENT_ITEMS = "current_year_items"  # 本年项目数量, printed by some 2019-template reports
 # OCR reads the bracket （ as 〈 or <.
@@ -71,6 +74,8 @@ class _Row:
     label: str
     cells: list[str]  # the whole row, label included
     label_index: int
+    grid: bool = True  # False: a text rendering, whose blank cells may have been closed up
+    digits: str | None = None  # the run of digits of a row printed glued to its label
 
 
 @dataclass
@@ -132,9 +137,9 @@ def item_of(cell: str) -> str | None:
     return None
 
 
-def _scan(rows: list[list[str]], table: ActiveTable) -> list[_Block]:
+def _scan(row_blocks: list[RowBlock], table: ActiveTable) -> list[_Block]:
     blocks = [_Block(None)]
-    for raw in rows:
+    for raw, grid in ((row, block.grid) for block in row_blocks for row in block.rows):
         cells = [label(cell) for cell in raw]
         block = next((m[1] for c in cells if (m := _BLOCK.search(c))), None)
         if block:
@@ -154,7 +159,8 @@ def _scan(rows: list[list[str]], table: ActiveTable) -> list[_Block]:
             continue
         first = next((c for c in cells if c), "")
         if first and read_value(first) is NOT_A_VALUE:
-            blocks[-1].rows.append(_Row(first, list(raw), cells.index(first)))
+            digits = raw.digits if isinstance(raw, GluedRow) else None
+            blocks[-1].rows.append(_Row(first, list(raw), cells.index(first), grid, digits))
     return blocks
 
 
@@ -172,13 +178,19 @@ def _assign_items(
     if not matched and len(block.rows) == len(expected):
         names = "/".join(row.label for row in block.rows)
         table.warnings.append(
-            f"table 2 block ({block.name}): rows labelled {names}, read by position"
+            warning(
+                "t2_rows_by_position",
+                f"table 2 block ({block.name}): rows labelled {names}, read by position",
+            )
         )
         return list(zip(expected, block.rows, strict=True))
     for item, row in labelled:
         if item not in expected:
             table.warnings.append(
-                f"table 2 block ({block.name}): row {row.label} does not belong here, left out"
+                warning(
+                    "t2_row_out_of_block",
+                    f"table 2 block ({block.name}): row {row.label} does not belong here, left out",
+                )
             )
     return matched
 
@@ -207,8 +219,11 @@ def _column_measures(
             ):
                 columns.append((index, measure))
                 table.warnings.append(
-                    f"table 2 block ({block}): column {index + 1} labelled like another, "
-                    f"read by position as {measure}"
+                    warning(
+                        "t2_column_by_position",
+                        f"table 2 block ({block}): column {index + 1} labelled like another, "
+                        f"read by position as {measure}",
+                    )
                 )
     return sorted(columns)
 
@@ -221,7 +236,12 @@ def _read_cells(
         cell = row.cells[index] if index < len(row.cells) else ""
         value = read_value(cell)
         if value is NOT_A_VALUE:
-            table.warnings.append(f"table 2 {item}.{measure}: {cell!r} is not a number, left null")
+            table.warnings.append(
+                warning(
+                    "t2_not_a_number",
+                    f"table 2 {item}.{measure}: {cell!r} is not a number, left null",
+                )
+            )
             values[measure] = None
             continue
         number = value.number
@@ -229,10 +249,47 @@ def _read_cells(
         if in_yuan and number is not None and measure == "amount_10k_yuan":
             number = yuan_to_10k(number)
             table.warnings.append(
-                f"table 2 {item}.{measure}: {cell} printed in 元, converted to {number} 万元"
+                warning(
+                    "t2_yuan_converted",
+                    f"table 2 {item}.{measure}: {cell} printed in 元, converted to {number} 万元",
+                )
             )
         values[measure] = number
     return values
+
+
+def _closed_up(row: _Row, columns: list[tuple[int, str]]) -> bool:
+    """A text row printing fewer values than the header has measures, every blank at its
+    end: padding or a blank the rendering closed up, nothing says which (``规章 | 22 | 235 |``
+    under three measures)."""
+    if row.grid:
+        return False
+    cells = [row.cells[i] if i < len(row.cells) else "" for i, _ in columns]
+    printed = [bool(cell.strip()) for cell in cells]
+    count = sum(printed)
+    return 0 < count < len(cells) and all(printed[:count])
+
+
+def _glued_cells(row: _Row, columns: list[tuple[int, str]]) -> _Row | None:
+    """A row printed as its label and one run of digits, with its digits cut into the
+    measure columns where only one cut is possible — table 2 has no sums to choose by, and
+    a blank cell prints no digit, so a cut into fewer cells (blanks elsewhere) counts as
+    another: ``003`` is 0 0 3, ``125`` could be 1 2 5 or 12 · 5. None where not one."""
+    digits = row.digits or ""
+    if len(columns) == 1:
+        if " " in digits:
+            return None
+        pieces = [digits]
+    else:
+        found = list(cuts(digits, len(columns)))
+        fewer = any(True for parts in range(1, len(columns)) for _ in cuts(digits, parts))
+        if len(found) != 1 or fewer:
+            return None
+        pieces = [str(number) for number in found[0]]
+    cells = [row.label] + [""] * max(index for index, _ in columns)
+    for (index, _), piece in zip(columns, pieces, strict=True):
+        cells[index] = piece
+    return _Row(row.label, cells, 0)
 
 
 def _by_position(row: _Row, layout: tuple[str, ...]) -> dict | None:
@@ -244,11 +301,11 @@ def _by_position(row: _Row, layout: tuple[str, ...]) -> dict | None:
     return {measure: read_value(cell).number for measure, cell in zip(layout, cells, strict=True)}
 
 
-def read_active(rows: list[list[str]], template: str | None) -> ActiveTable:
+def read_active(row_blocks: list[RowBlock], template: str | None) -> ActiveTable:
     """Rows of table 2 (block, header and item rows, any rendering) → the table.
     ``template`` is the document's, used where this table's own labels do not say."""
     table = ActiveTable()
-    blocks = _scan(rows, table)
+    blocks = _scan(row_blocks, table)
     layouts = ACTIVE_DISCLOSURE_LAYOUT.get(table.template or template or "", {})
     for block in blocks:
         assigned = _assign_items(block, layouts, table)
@@ -258,16 +315,53 @@ def read_active(rows: list[list[str]], template: str | None) -> ActiveTable:
         for item, row in assigned:
             if item in table.values:
                 continue
-            if block.header:
+            if block.header and row.digits is not None:
+                glued = _glued_cells(row, columns)
+                if glued is None:
+                    table.warnings.append(
+                        warning(
+                            "glued_ambiguous",
+                            f"table 2 {item}: digits {row.digits} run together, more than one "
+                            f"way to cut them into {len(columns)} cells; left null",
+                        )
+                    )
+                    glued = _Row(row.label, [row.label], 0)
+                elif len(columns) > 1:
+                    table.warnings.append(
+                        warning(
+                            "glued_decoded",
+                            f"table 2 {item}: digits {row.digits} run together, one way to "
+                            f"cut them into {len(columns)} cells",
+                        )
+                    )
+                values = _read_cells(glued, columns, block.header, item, table)
+            elif block.header and _closed_up(row, columns):
+                table.warnings.append(
+                    warning(
+                        "t2_fewer_values",
+                        f"table 2 {item}: {' | '.join(row.cells)} — fewer values than its "
+                        f"{len(columns)} columns and no sign of which is blank; left null",
+                    )
+                )
+                values = {measure: None for _, measure in columns}
+            elif block.header:
                 values = _read_cells(row, columns, block.header, item, table)
             else:
                 values = _by_position(row, layouts.get(item, ()))
                 if values is None:
                     table.warnings.append(
-                        f"table 2 {item}: no header and no single reading, left out"
+                        warning(
+                            "t2_no_header_left_out",
+                            f"table 2 {item}: no header and no single reading, left out",
+                        )
                     )
                     continue
-                table.warnings.append(f"table 2 {item}: no measure header, read by position")
+                table.warnings.append(
+                    warning(
+                        "t2_no_header_by_position",
+                        f"table 2 {item}: no measure header, read by position",
+                    )
+                )
             if CURRENT_ITEMS in values:
                 table.current_items[item] = values.pop(CURRENT_ITEMS)
             table.values[item] = values

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from nianbao_common.keys import APPLICANT_COLUMNS
-from pipelines.parse.cells import NOT_A_VALUE, agreed_reading, label, read_value
+from pipelines.parse.align import agreed_cells, parts_add_up, readings
+from pipelines.parse.blocks import RowBlock
+from pipelines.parse.cells import NOT_A_VALUE, label, read_value
+from pipelines.parse.checks import table3_findings
+from pipelines.parse.glued import GluedRow, decode
+from pipelines.parse.warn import warning
 
 COLUMNS: tuple[str, ...] = tuple(column.key for column in APPLICANT_COLUMNS)
 WIDTH = len(COLUMNS)
@@ -64,14 +69,22 @@ ROW_WORDS: tuple[str, ...] = tuple(w for _, words in _ITEM_WORDS for w in words)
 class ApplicationsTable:
     values: dict[str, dict[str, int | float | None]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    other_rows: int = 0  # rows under (六) that are 1./2./3. items (2021 template)
     other_single: bool = False  # one (六)其他处理 row (2019 template)
     header_seen: bool = False  # the 自然人 … 总计 header of the template
+    glued: dict[str, str] = field(default_factory=dict)  # row key → its run of digits
+    other_keys: set[str] = field(default_factory=set)  # (六) 1./2./3. rows seen (2021)
+
+    def note_other_row(self, key: str) -> None:
+        """Count the (六) rows seen, for the template they follow."""
+        if key in ("other_no_correction", "other_unpaid_fee", "other_misc"):
+            self.other_keys.add(key)
+        elif key == "other_processing":
+            self.other_single = True
 
     @property
     def template(self) -> str | None:
         """The template the (六) rows follow: three rows 2021, one row 2019."""
-        if self.other_rows >= 2:
+        if len(self.other_keys) >= 2:
             return "2021"
         return "2019" if self.other_single else None
 
@@ -79,6 +92,17 @@ class ApplicationsTable:
     def templated(self) -> bool:
         """Printed on one of the templates (a pre-2019 free-form table is not)."""
         return self.header_seen and len(self.values) >= 10
+
+
+def names_a_row(text: str) -> bool:
+    """The text names a row or a group of rows of table 3 (``3.其他`` included, a row
+    under (六) wherever it is printed)."""
+    compact = label(text)
+    return (
+        any(word in compact for word in ROW_WORDS)
+        or "总计" in compact
+        or _OTHER_MISC.search(compact) is not None
+    )
 
 
 def is_header_row(labels: list[str]) -> bool:
@@ -110,6 +134,41 @@ def _row_key(cells: list[str], group: str | None) -> tuple[str | None, str | Non
         if key:
             return key, "六" if key.startswith("other_") else group
     return None, group
+
+
+_COLUMN_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("natural_person", ("自然人",)),
+    ("commercial_enterprise", ("商业企业",)),
+    ("research_institution", ("科研机构",)),
+    ("social_welfare_org", ("社会公益",)),
+    ("legal_service_org", ("法律服务",)),
+    ("total", ("总计", "合计")),
+)
+
+
+def _column_key(cell: str) -> str | None:
+    if cell == "其他":
+        return "other_org"
+    return next((key for key, words in _COLUMN_WORDS if any(w in cell for w in words)), None)
+
+
+def header_columns(header_rows: list[list[str]]) -> dict[str, list[int]] | None:
+    """The grid columns under each of the header's seven column labels — a label merged
+    over two grid columns (a Word table's ``colspan=2`` under 商业企业) covers both —
+    named by the lowest header row that names a column there; None where the header does
+    not name the seven in their order, each over adjacent columns."""
+    width = max((len(row) for row in header_rows), default=0)
+    columns: dict[str, list[int]] = {}
+    for column in range(width):
+        named = (_column_key(row[column]) for row in reversed(header_rows) if column < len(row))
+        key = next((key for key in named if key), None)
+        if key:
+            columns.setdefault(key, []).append(column)
+    if list(columns) != list(COLUMNS):
+        return None
+    if any(cols != list(range(cols[0], cols[-1] + 1)) for cols in columns.values()):
+        return None
+    return columns
 
 
 def _header_span(header_rows: list[list[str]]) -> tuple[int, int] | None:
@@ -179,39 +238,36 @@ def _trimmed(region: list[str]) -> list[str]:
     return cells
 
 
-def _row_adds_up(reading: list) -> bool:
-    return sum(reading[: WIDTH - 1]) == reading[-1]
-
-
 def _numbers(window: list[str], key: str, warnings: list[str]) -> list:
     numbers = [read_value(cell).number for cell in window]
     if any(read_value(cell) is NOT_A_VALUE for cell in window):
-        warnings.append(f"table 3 row {key}: text among the values, left null")
+        warnings.append(
+            warning("t3_text_in_values", f"table 3 row {key}: text among the values, left null")
+        )
         return [None] * WIDTH
     if len(numbers) == WIDTH + 1:
         warnings.append(
-            f"table 3 row {key}: {WIDTH + 1} values for {WIDTH} columns; "
-            "kept only the columns every reading agrees on"
+            warning(
+                "t3_extra_value",
+                f"table 3 row {key}: {WIDTH + 1} values for {WIDTH} columns; "
+                "kept only the columns every reading agrees on",
+            )
         )
-        return agreed_reading(numbers, _row_adds_up) or [None] * WIDTH
+        agreed = agreed_cells(readings(numbers, WIDTH), lambda r: parts_add_up(r, WIDTH))
+        return agreed or [None] * WIDTH
     if len(numbers) != WIDTH:
-        warnings.append(f"table 3 row {key}: {len(numbers)} values for {WIDTH} columns, left null")
+        warnings.append(
+            warning(
+                "t3_value_count",
+                f"table 3 row {key}: {len(numbers)} values for {WIDTH} columns, left null",
+            )
+        )
         return [None] * WIDTH
     return numbers
 
 
 def _six_and_no_total(numbers: list) -> bool:
     return numbers[-1] is None and None not in numbers[:-1]
-
-
-@dataclass
-class RowBlock:
-    """The rows of table 3 that one table block (or one flattened line) holds. ``grid``:
-    the block's cells keep their columns, blank cells included (a table extracted from
-    HTML, PDF, DOCX or a scan), so a blank is a position, never padding to close up."""
-
-    rows: list[list[str]]
-    grid: bool = False
 
 
 @dataclass
@@ -222,6 +278,9 @@ class _Row:
     span: tuple[int, int] | None  # the header's 自然人 and 总计 columns, where known
     block: int
     grid: bool
+    # A grid block's header columns, where the header's 自然人…总计 are not seven adjacent
+    # grid columns (a column label merged over two).
+    columns: dict[str, list[int]] | None = None
 
     @cached_property
     def occupied(self) -> list[int]:
@@ -243,37 +302,71 @@ class _Row:
         return frozenset(under_header or fitting)
 
 
+def _is_label_line(raw: list[str], labels: list[str], grid: bool) -> bool:
+    """A line of a text rendering holding a label and nothing else: a group label printed
+    between its rows (PDF text in layout order), a floating 三、本年度办理结果, or the first
+    line(s) of a label wrapped above its numbers."""
+    return not grid and bool(labels) and len(labels) == len(raw)
+
+
 def _scan(blocks: list[RowBlock], table: ApplicationsTable) -> list[_Row]:
-    """The data rows of table 3 with their keys, in order; header rows are collected
-    for the columns they name, a row printed twice is kept once."""
+    """The data rows of table 3 with their keys, in order, a row printed twice kept twice
+    (``_resolved`` decides); header rows are collected for the columns they name. A label
+    printed on lines of its own is held for a line of bare numbers below it."""
     found: list[_Row] = []
     header_rows: list[list[str]] = []
+    block_headers: dict[int, list[list[str]]] = {}
+    pending: list[str] = []
     group: str | None = None
     for number, block in enumerate(blocks):
         for raw in block.rows:
+            if isinstance(raw, GluedRow):
+                key, group = _row_key([label(raw[0])], group)
+                if key:
+                    table.note_other_row(key)
+                    table.glued.setdefault(key, raw.digits)
+                continue
             cells = [label(cell) for cell in raw]
             values = [read_value(cell) for cell in raw]
             label_indexes = [i for i, v in enumerate(values) if v is NOT_A_VALUE]
             labels = [cells[i] for i in label_indexes]
             if labels and is_header_row(labels):
                 header_rows.append(cells)
+                block_headers.setdefault(number, []).append(cells)
                 table.header_seen = table.header_seen or any("自然人" in c for c in labels)
+                pending = []
                 continue
+            if _is_label_line(raw, labels, block.grid):
+                _, group = _row_key(labels, group)
+                pending.extend(labels)
+                continue
+            if not labels:
+                if not any(value.number is not None for value in values):
+                    continue
+                labels, pending = pending, []
+                key, group = _row_key(labels, group)
+                if key is None:
+                    table.warnings.append(
+                        warning(
+                            "t3_values_without_label",
+                            f"table 3: values {' '.join(raw)} with no row label above them "
+                            f"({' '.join(labels) or 'none'}), left out",
+                        )
+                    )
+                    continue
+            pending = []
             key, group = _row_key(labels, group)
             if key is None:
                 continue
-            if any(row.key == key for row in found):
-                table.warnings.append(f"table 3 row {key} printed twice; the first kept")
-                continue
-            if key in ("other_no_correction", "other_unpaid_fee", "other_misc"):
-                table.other_rows += 1
-            elif key == "other_processing":
-                table.other_single = True
+            table.note_other_row(key)
             span = _header_span(header_rows)
             unmerged, last_label = _unmerged_label(
                 raw, cells, label_indexes[-1] if label_indexes else -1, span
             )
-            found.append(_Row(key, unmerged, last_label + 1, span, number, block.grid))
+            columns = None
+            if block.grid and span is None:
+                columns = header_columns(block_headers.get(number, []))
+            found.append(_Row(key, unmerged, last_label + 1, span, number, block.grid, columns))
     return found
 
 
@@ -347,6 +440,76 @@ def _grid_window(row: _Row, first: int | None) -> list[str] | None:
     return row.cells[occupied[0] : occupied[-1] + 1]
 
 
+def _under_header_columns(row: _Row, warnings: list[str]) -> list[str] | None:
+    """A grid row's cells for the seven columns where the header merges a column label
+    over two grid columns: each column's value is what its grid columns print (a copy of a
+    merged cell, or one printed cell beside a blank); two different numbers under one
+    label are left blank with a warning. None where a printed cell stands under no label."""
+    columns = row.columns or {}
+    covered = {column for cols in columns.values() for column in cols}
+    if min(covered) < row.start or any(index not in covered for index in row.occupied):
+        return None
+    window = []
+    for key in COLUMNS:
+        printed = {row.cells[c].strip() for c in columns[key] if row.cells[c].strip()}
+        if len(printed) > 1:
+            warnings.append(
+                warning(
+                    "t3_cells_disagree",
+                    f"table 3 row {row.key}.{key}: {' and '.join(sorted(printed))} "
+                    "under one column label, left null",
+                )
+            )
+        window.append(printed.pop() if len(printed) == 1 else "")
+    return window
+
+
+def _resolved(rows: list[_Row], numbers_of: list[list], warnings: list[str]) -> dict[str, list]:
+    """One reading per row key. A row printed twice (a table broken over a page, a row
+    repeated by the text layer) is kept once where the copies agree; where they differ,
+    the one copy with which the table's identities (balance, outcomes, row totals) hold,
+    as far as they can be computed, and fail with the other; else the row is null."""
+    copies: dict[str, list[list]] = {}
+    for row, numbers in zip(rows, numbers_of, strict=True):
+        if numbers not in copies.setdefault(row.key, []):
+            copies[row.key].append(numbers)
+    resolved = {key: found[0] for key, found in copies.items() if len(found) == 1}
+    printed = [row.key for row in rows]
+    for key in dict.fromkeys(k for k in printed if printed.count(k) > 1):
+        if key in resolved:
+            warnings.append(
+                warning("t3_row_twice", f"table 3 row {key} printed twice, the same; kept once")
+            )
+    for key, found in copies.items():
+        if len(found) == 1:
+            continue
+        table = {k: dict(zip(COLUMNS, v, strict=True)) for k, v in resolved.items()}
+        accepted = []
+        for numbers in found:
+            findings = table3_findings({**table, key: dict(zip(COLUMNS, numbers, strict=True))})
+            if findings and all(finding["ok"] for finding in findings):
+                accepted.append(numbers)
+        shown = " / ".join(" ".join(str(n) for n in numbers) for numbers in found)
+        if len(accepted) == 1:
+            resolved[key] = accepted[0]
+            warnings.append(
+                warning(
+                    "t3_row_twice_by_arithmetic",
+                    f"table 3 row {key} printed twice, differently ({shown}); kept the "
+                    "copy with which the table adds up",
+                )
+            )
+        else:
+            resolved[key] = [None] * WIDTH
+            warnings.append(
+                warning(
+                    "t3_row_twice_undecided",
+                    f"table 3 row {key} printed twice, differently ({shown}); left null",
+                )
+            )
+    return resolved
+
+
 def _six_in_a_row(row: _Row) -> list[str] | None:
     """The six applicant cells and a blank total of a grid row that prints six values
     side by side, or None."""
@@ -374,7 +537,10 @@ def read_applications(blocks: list[RowBlock], blanks_printed: bool = True) -> Ap
     unplaced: list[int] = []
     blank_total_column = False
     for index, row in enumerate(rows):
-        if row.grid:
+        under_columns = _under_header_columns(row, table.warnings) if row.columns else None
+        if under_columns is not None:
+            window, pushed = under_columns, False
+        elif row.grid:
             window = _grid_window(row, firsts[index])
             pushed = window is None
             if pushed:
@@ -386,8 +552,11 @@ def read_applications(blocks: list[RowBlock], blanks_printed: bool = True) -> Ap
                 # Read after its label, the row's values would stand in other columns
                 # than the rows beside it fix: two readings.
                 table.warnings.append(
-                    f"table 3 row {row.key}: its values fit the columns of the rows beside "
-                    "it and another place; left null"
+                    warning(
+                        "t3_ambiguous_place",
+                        f"table 3 row {row.key}: its values fit the columns of the rows "
+                        "beside it and another place; left null",
+                    )
                 )
                 window, pushed = [""] * WIDTH, False
         numbers = _numbers(window, row.key, table.warnings) if window else [None] * WIDTH
@@ -401,15 +570,57 @@ def read_applications(blocks: list[RowBlock], blanks_printed: bool = True) -> Ap
         key = rows[index].key
         if _six_and_no_total(numbers_of[index]) and blank_total_column:
             table.warnings.append(
-                f"table 3 row {key}: six values and no 总计, read as the six applicant "
-                "columns as in the rows whose 总计 is blank"
+                warning(
+                    "t3_six_values_blank_total",
+                    f"table 3 row {key}: six values and no 总计, read as the six applicant "
+                    "columns as in the rows whose 总计 is blank",
+                )
             )
         else:
             numbers_of[index] = [None] * WIDTH
             table.warnings.append(
-                f"table 3 row {key}: {len(rows[index].occupied)} values for {WIDTH} columns, "
-                "more than one place they can stand, left null"
+                warning(
+                    "t3_unplaced_values",
+                    f"table 3 row {key}: {len(rows[index].occupied)} values for {WIDTH} "
+                    "columns, more than one place they can stand, left null",
+                )
             )
-    for row, numbers in zip(rows, numbers_of, strict=True):
-        table.values[row.key] = dict(zip(COLUMNS, numbers, strict=True))
+    for key, numbers in _resolved(rows, numbers_of, table.warnings).items():
+        table.values[key] = dict(zip(COLUMNS, numbers, strict=True))
+    _decode_glued(table)
     return table
+
+
+def _decode_glued(table: ApplicationsTable) -> None:
+    """Rows printed as a label and one run of digits (see ``glued``), cut into the seven
+    columns where exactly one cut of all of them makes the table's identities hold."""
+    runs = {key: digits for key, digits in table.glued.items() if key not in table.values}
+    if not runs:
+        return
+
+    def holds(cut: dict[str, tuple[int, ...]]) -> bool:
+        rows = {key: dict(zip(COLUMNS, numbers, strict=True)) for key, numbers in cut.items()}
+        findings = table3_findings({**table.values, **rows})
+        return bool(findings) and all(finding["ok"] for finding in findings)
+
+    decoded = decode(runs, WIDTH, lambda cut: parts_add_up(cut, WIDTH), holds)
+    names = ", ".join(runs)
+    if decoded is None:
+        table.warnings.append(
+            warning(
+                "glued_ambiguous",
+                f"table 3 rows {names}: digits run together, no single way to cut them "
+                "with which the table adds up; left null",
+            )
+        )
+    else:
+        table.warnings.append(
+            warning(
+                "glued_decoded",
+                f"table 3 rows {names}: digits run together, cut the one way with which "
+                "the table adds up",
+            )
+        )
+    for key in runs:
+        numbers = decoded[key] if decoded else (None,) * WIDTH
+        table.values[key] = dict(zip(COLUMNS, numbers, strict=True))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,23 +91,3 @@ def yuan_to_10k(amount: int | float) -> float:
     """An amount printed in 元 as 万元 (251000 → 25.1), rounded to the 4 decimals
     the template asks for."""
     return round(amount / 10000, 4)
-
-
-Number = int | float | None
-
-
-def agreed_reading(
-    numbers: list[Number], consistent: Callable[[list[Number]], bool]
-) -> list[Number] | None:
-    """One value too many: of the readings that drop one value and still add up
-    (``consistent``), keep each column where all of them agree, None where they differ;
-    None when no reading adds up."""
-    readings = []
-    for drop in range(len(numbers)):
-        reading = numbers[:drop] + numbers[drop + 1 :]
-        if None in reading or consistent(reading):
-            readings.append(reading)
-    if not readings:
-        return None
-    columns = zip(*readings, strict=True)
-    return [column[0] if len(set(column)) == 1 else None for column in columns]

@@ -117,6 +117,12 @@ def _active_change(active: Table, current_items: dict[str, int | float | None]) 
     return _finding("active_disclosure.change", failures, computed)
 
 
+def table3_findings(applications: Table) -> list[dict]:
+    """The checks of table 3 alone that can be computed: balance, outcomes, row totals."""
+    findings = [_balance(applications), _outcomes(applications), _row_totals(applications)]
+    return [finding for finding in findings if finding]
+
+
 def run_checks(
     applications: Table,
     review: Table,
@@ -127,9 +133,7 @@ def run_checks(
     """Every check that can be computed on the parsed tables and the prose.
     ``current_items`` holds the 本年项目数量 of table 2 where a report prints it."""
     findings = [
-        _balance(applications),
-        _outcomes(applications),
-        _row_totals(applications),
+        *table3_findings(applications),
         _review_totals(review),
         _active_change(active or {}, current_items or {}),
         _text_vs_table(paragraphs, applications),

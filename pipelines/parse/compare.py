@@ -6,7 +6,10 @@ scored. Special keys of the expected form:
 - ``agency_contains``: the parsed ``agency`` must contain this text;
 - ``sections``: each expected text must occur inside the parsed section;
 - ``checks``: a list of ``{"rule", "ok"}``; the parsed checks of that rule must agree;
-- ``warnings_contain``: texts each of which some parsed warning must contain.
+- ``warnings_contain``: texts each of which some parsed warning must contain;
+- ``layout``: the layout the fixture renders (for grouping the scores), not scored;
+- ``left_blank``: cells the source prints that no single reading places (path → why), which
+  the expected form therefore holds as null; not scored again.
 
 A cell is *right* when equal, *missed* when the parsed key is absent or null where a
 value was expected, *wrong* otherwise (a different number, or a number where null was
@@ -94,6 +97,8 @@ def compare_to_expected(parsed: dict, expected: dict) -> Comparison:
     """Score ``parsed`` against ``expected`` (see the module docstring)."""
     result = Comparison()
     for key, value in expected.items():
+        if key in ("layout", "left_blank"):
+            continue
         if key == "agency_contains":
             _compare_contains(result, "agency", parsed.get("agency"), value)
         elif key == "sections":

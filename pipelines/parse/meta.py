@@ -76,8 +76,10 @@ _AGENCY_AFTER_YEAR = re.compile(
 _TITLE_IN_BODY = re.compile(
     r"([^\s,。;:、《》“”\"()]{2,30}?(?:19|20)\d{2}年度?(?:政府|政务)?信息公开(?:工作)?(?:年度)?报告)"
 )
+# The name may hold a bracketed short name: 上海市科学技术委员会(市科委).
 _AGENCY_BEFORE_REPORT = re.compile(
-    r"([^\s，。；：:、,（(“”\"《》]{2,30}?)\s*(?:19|20)\d{2}\s*年度?(?:政府|政务)?信息公开"
+    r"((?:[^\s，。；：:、,（(）)“”\"《》]|\([^()]{1,15}\)){2,30}?)\s*(?:19|20)\d{2}\s*年度?"
+    r"(?:政府|政务)?信息公开"
 )
 _LEADING_FILLER = re.compile(
     r"^(?:以上为|以上是|以上|现将|现予公布|现公布|现公开|现发布|公布|发布|特编制|编制|本报告为|本报告由"
@@ -163,21 +165,32 @@ def top_heading_number(text: str) -> int | None:
     return None
 
 
+def _word_across(above: str, line: str) -> bool:
+    """A title broken inside its report word: ``…2024年政府信息公开工作年`` / ``度报告``."""
+    first, second = label(above), label(line)
+    return any(
+        word in first + second and word not in first and word not in second
+        for word in _REPORT_WORDS
+    )
+
+
 def _title_candidates(paragraphs: list[str]) -> list[str]:
     """Lines of the head that read as a title (with the line above where the title is
     printed on two): no sentence, no breadcrumb."""
     found = []
     for index, text in enumerate(paragraphs):
         compact = label(text)
+        across = index > 0 and _word_across(paragraphs[index - 1], text)
         if (
             len(compact) > 60
             or "。" in compact
             or "," in compact
             or _FURNITURE.search(compact)
-            or not any(word in compact for word in _REPORT_WORDS + _NOT_REPORT_WORDS)
+            or not across
+            and not any(word in compact for word in _REPORT_WORDS + _NOT_REPORT_WORDS)
         ):
             continue
-        if index and _title_continues(paragraphs[index - 1], text):
+        if across or index and _title_continues(paragraphs[index - 1], text):
             found.append(f"{paragraphs[index - 1].strip()}{text.strip()}")
         else:
             found.append(text.strip())

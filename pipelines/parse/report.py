@@ -13,8 +13,12 @@ import re
 from nianbao_common.keys import APPLICATION_ROWS
 from pipelines.extract.document import Document, Table
 from pipelines.parse import active, applications, meta, review
+from pipelines.parse.blocks import RowBlock
 from pipelines.parse.cells import label, read_value
 from pipelines.parse.checks import run_checks
+from pipelines.parse.flattened import split_run_together
+from pipelines.parse.glued import GluedRow, glued_row
+from pipelines.parse.warn import warning
 
 _TABLE_OF_SECTION = {
     "active_disclosure": "active",
@@ -41,10 +45,10 @@ _ACTIVE_WORDS = active.ROW_WORDS + (
 )
 _SPACES = re.compile(r"\s+")
 _ROW_ORDER = tuple(row.key for row in APPLICATION_ROWS)
-PRE_TEMPLATE_WARNING = (
-    "no table of the 2019 or 2021 template (a free-form report, as before 2019): "
-    "statistics left empty"
-)
+# The first year reported on the 2019 template (国办公开办函〔2019〕60号).
+FIRST_TEMPLATE_YEAR = 2019
+# Numbers table 3 must show for a report dated before the templates to be read as one.
+_TEMPLATED_NUMBERS = 10
 
 
 def _row_kind(cells: list[str]) -> str | None:
@@ -73,12 +77,51 @@ def _flattened_row(text: str, kind: str) -> list[str] | None:
     return None
 
 
+def _glued_line(text: str, kind: str) -> GluedRow | None:
+    """A row of flattened text with its cells' digits run together: its label names a row
+    of the table (table 4: a run of digits alone, one per cell at least)."""
+    compact = text.strip()
+    if kind == "review" and compact.isdigit() and len(compact) >= review.WIDTH:
+        return GluedRow("", compact)
+    glued = glued_row(text)
+    if glued is None:
+        return None
+    if kind == "applications" and applications.names_a_row(glued[0]):
+        return glued
+    if kind == "active" and active.item_of(label(glued[0])):
+        return glued
+    if kind == "review" and _row_kind([glued[0]]) == "review":
+        return glued
+    return None
+
+
+def _label_line(text: str) -> bool:
+    """A short line naming a row or group of table 3 and holding nothing else: a group
+    label or 三、本年度办理结果 printed between the rows, or a label wrapped above its
+    numbers (PDF text in layout order)."""
+    compact = label(text)
+    return (
+        len(compact) <= 50
+        and "。" not in compact
+        and not read_value(_SPACES.split(text.strip())[-1]).is_value
+        and applications.names_a_row(compact)
+    )
+
+
+def _table_line(text: str, kind: str) -> list[str] | None:
+    """A paragraph that is a row of the table of its section, or None."""
+    row = _glued_line(text, kind) or _flattened_row(text, kind)
+    if row is None and kind == "applications" and _label_line(text):
+        row = [text.strip()]
+    return row
+
+
 def _route(
     doc: Document,
-) -> tuple[dict[str, list[applications.RowBlock]], dict[str, list[str]], list[str]]:
+) -> tuple[dict[str, list[RowBlock]], dict[str, list[str]], list[str]]:
     """Rows per table (grouped by the block they stand in), paragraph texts per section,
     and all paragraph texts in order."""
-    rows: dict[str, list[applications.RowBlock]] = {"active": [], "applications": [], "review": []}
+    rows: dict[str, list[RowBlock]] = {"active": [], "applications": [], "review": []}
     sections: dict[str, list[str]] = {}
     paragraphs: list[str] = []
     section: str | None = None
@@ -86,41 +129,41 @@ def _route(
     context: str | None = None
     for block in doc.blocks:
         if isinstance(block, Table):
-            groups: dict[str, applications.RowBlock] = {}
+            groups: dict[str, RowBlock] = {}
             for row in block.rows:
                 context = _row_kind(row) or context
                 if context:
                     if context not in groups:
-                        groups[context] = applications.RowBlock([], block.grid)
+                        groups[context] = RowBlock([], block.grid)
                         rows[context].append(groups[context])
                     groups[context].rows.append(row)
             continue
-        text = block.text
-        key = meta.heading_key(text)
-        number = meta.top_heading_number(text)
-        if key:
-            if key not in sections or not "".join(sections[key]).strip():
-                sections[key] = []
-            section, section_number = key, number
-            context = _TABLE_OF_SECTION.get(key)
-            continue
-        flattened = _flattened_row(text, context) if context else None
-        if flattened:
-            rows[context].append(applications.RowBlock([flattened]))
-            continue
-        if number and section_number and number > section_number and not _row_kind([text]):
-            # A later top-level part the template does not have (before 2019: 收费及减免,
-            # 咨询处理): its text belongs to no section.
-            section, section_number, context = None, number, None
+        for text in split_run_together(block.text):
+            key = meta.heading_key(text)
+            number = meta.top_heading_number(text)
+            if key:
+                if key not in sections or not "".join(sections[key]).strip():
+                    sections[key] = []
+                section, section_number = key, number
+                context = _TABLE_OF_SECTION.get(key)
+                continue
+            line = _table_line(text, context) if context else None
+            if line:
+                rows[context].append(RowBlock([line]))
+                continue
+            if number and section_number and number > section_number and not _row_kind([text]):
+                # A later top-level part the template does not have (before 2019: 收费及减免,
+                # 咨询处理): its text belongs to no section.
+                section, section_number, context = None, number, None
+                paragraphs.append(text)
+                continue
             paragraphs.append(text)
-            continue
-        paragraphs.append(text)
-        if section:
-            sections[section].append(text)
+            if section:
+                sections[section].append(text)
     return rows, sections, paragraphs
 
 
-def _all_rows(blocks: list[applications.RowBlock]) -> list[list[str]]:
+def _all_rows(blocks: list[RowBlock]) -> list[list[str]]:
     return [row for block in blocks for row in block.rows]
 
 
@@ -131,8 +174,11 @@ def _template(
     by_columns = active_table.template
     if by_columns and by_rows and by_columns != by_rows:
         warnings.append(
-            f"mixed template: table 2 printed on the {by_columns} template, "
-            f"table 3 on the {by_rows} template"
+            warning(
+                "mixed_template",
+                f"mixed template: table 2 printed on the {by_columns} template, "
+                f"table 3 on the {by_rows} template",
+            )
         )
     return by_columns or by_rows
 
@@ -169,16 +215,21 @@ def _identity(
     if year is None and _year_before_publication(published):
         year = _year_before_publication(published)
         warnings.append(
-            f"no year in the report: {year} taken as the year before its publication ({published})"
+            warning(
+                "year_from_publication",
+                f"no year in the report: {year} taken as the year before its publication "
+                f"({published})",
+            )
         )
     return agency, year, title
 
 
-def _empty_report(agency, year, title, is_report, warnings) -> dict:
+def _empty_report(agency, year, title, is_report, warnings, status="no_tables") -> dict:
     return {
         "agency": agency,
         "year": year,
         "template": None,
+        "status": status,
         "title": title,
         "is_report": is_report,
         "active_disclosure": {},
@@ -190,6 +241,17 @@ def _empty_report(agency, year, title, is_report, warnings) -> dict:
     }
 
 
+def _numbers_read(table: dict[str, dict[str, int | float | None]]) -> int:
+    return sum(value is not None for row in table.values() for value in row.values())
+
+
+def _status(tables: tuple[dict, ...]) -> str:
+    """``complete`` where each statistics table has a number read, ``partial`` where some
+    have, ``no_tables`` where none has (keys: ``PARSE_STATUSES``)."""
+    read = sum(_numbers_read(table) > 0 for table in tables)
+    return "complete" if read == len(tables) else "partial" if read else "no_tables"
+
+
 def parse_document(doc: Document, hints: dict | None = None) -> dict:
     """An extracted document → the parsed form (spec/report-format.md). ``hints`` may
     carry ``agency``, ``year``, ``title``, ``published`` from the page the document
@@ -197,13 +259,15 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
     hints = hints or {}
     warnings = list(doc.warnings)
     if doc.ocr:
-        warnings.append("numbers read by OCR: check them against the original")
+        warnings.append(
+            warning("ocr_numbers", "numbers read by OCR: check them against the original")
+        )
     rows, section_texts, paragraphs = _route(doc)
     agency, year, title = _identity(
         doc, hints, [b.text for b in doc.blocks if not isinstance(b, Table)], warnings
     )
     apps = applications.read_applications(rows["applications"], blanks_printed=not doc.ocr)
-    active_table = active.read_active(_all_rows(rows["active"]), apps.template)
+    active_table = active.read_active(rows["active"], apps.template)
     kind = meta.is_report_title(title)
     if kind is None and meta.names_itself_report(paragraphs):
         kind = True
@@ -215,24 +279,58 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
         and not templated
         and len(section_texts) < 3
     ):
-        warnings.append(f"not an annual report ({title or 'no title'}): nothing parsed")
+        warnings.append(
+            warning("not_a_report", f"not an annual report ({title or 'no title'}): nothing parsed")
+        )
         return _empty_report(agency, year, title, False, warnings)
     template = _template(active_table, apps, warnings)
     sections = {key: "\n".join(texts) for key, texts in section_texts.items()}
+    numbers = _numbers_read(apps.values)
+    if year is not None and year < FIRST_TEMPLATE_YEAR:
+        if template is None or numbers < _TEMPLATED_NUMBERS:
+            warnings.append(
+                warning(
+                    "pre2019_tables_not_read",
+                    f"a report on {year}, before the 2019 template (free-form, or an "
+                    "old-style table): its tables are not read; statistics left empty",
+                )
+            )
+            report = _empty_report(agency, year, title, True, warnings, "pre2019")
+            report["sections"] = sections
+            return report
+        warnings.append(
+            warning(
+                "template_before_its_year",
+                f"a report on {year} printed on the {template} template: tables read, "
+                "check the year",
+            )
+        )
     if template is None and not apps.templated:
-        warnings.append(PRE_TEMPLATE_WARNING)
+        warnings.append(
+            warning(
+                "free_form_no_template",
+                "no table of the 2019 or 2021 template (a free-form report): statistics left empty",
+            )
+        )
         report = _empty_report(agency, year, title, True, warnings)
         report["sections"] = sections
         return report
     review_table = review.read_review(_all_rows(rows["review"]))
     warnings += active_table.warnings + apps.warnings + review_table.warnings
     if template is None:
-        warnings.append("template not recognised from the labels: tables read, template left null")
+        warnings.append(
+            warning(
+                "template_unrecognised",
+                "template not recognised from the labels: tables read, template left null",
+            )
+        )
     application_values = {key: apps.values[key] for key in _ROW_ORDER if key in apps.values}
+    tables = (active_table.values, application_values, review_table.values)
     return {
         "agency": agency,
         "year": year,
         "template": template,
+        "status": _status(tables),
         "title": title,
         "is_report": True,
         "active_disclosure": active_table.values,

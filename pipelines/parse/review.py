@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from nianbao_common.keys import REVIEW_COLUMNS, REVIEW_GROUPS
-from pipelines.parse.cells import NOT_A_VALUE, agreed_reading, label, read_value
+from pipelines.parse.align import agreed_cells, parts_add_up, readings
+from pipelines.parse.cells import NOT_A_VALUE, label, read_value
+from pipelines.parse.glued import GluedRow, decode
+from pipelines.parse.warn import warning
 
 GROUPS: tuple[str, ...] = tuple(group.key for group in REVIEW_GROUPS)
 MEASURES: tuple[str, ...] = tuple(column.key for column in REVIEW_COLUMNS)
@@ -43,10 +46,58 @@ def _row_numbers(raw: list[str]) -> list[int | float | None] | None:
     return [v.number for v in region]
 
 
-def _groups_add_up(reading: list) -> bool:
+def _placed(numbers: list[int | float | None], warnings: list[str]) -> list[int | float | None]:
+    """The 15 cells of a data row printed with more or fewer values: the cells every
+    alignment in which each group's 总计 is the sum of its four results agrees on (see
+    ``align``), null where they differ or none holds."""
+    if len(numbers) == WIDTH:
+        return numbers
     size = len(MEASURES)
-    groups = [reading[i : i + size] for i in range(0, len(reading), size)]
-    return all(sum(group[:-1]) == group[-1] for group in groups)
+    placed = agreed_cells(
+        readings(numbers, WIDTH, joins=True), lambda reading: parts_add_up(reading, size)
+    )
+    if placed is None:
+        warnings.append(
+            warning(
+                "t4_value_count",
+                f"table 4: {len(numbers)} values for {WIDTH} columns, no alignment in which "
+                "the groups add up, left null",
+            )
+        )
+        return [None] * WIDTH
+    nulls = [f"{GROUPS[i // size]}.{MEASURES[i % size]}" for i, v in enumerate(placed) if v is None]
+    warnings.append(
+        warning(
+            "t4_aligned_by_arithmetic",
+            f"table 4: {len(numbers)} values for {WIDTH} columns; kept only the cells every "
+            "alignment in which the groups add up agrees on"
+            + (f" (left null: {', '.join(nulls)})" if nulls else ""),
+        )
+    )
+    return placed
+
+
+def _unglued(digits: str, warnings: list[str]) -> list[int | float | None]:
+    """The data row printed as one run of digits: its one cut into 15 numbers with which
+    each group adds up, else null (see ``glued``)."""
+    size = len(MEASURES)
+    cut = decode({"row": digits}, WIDTH, lambda c: parts_add_up(c, size), lambda _: True)
+    if cut is None:
+        warnings.append(
+            warning(
+                "glued_ambiguous",
+                f"table 4: digits {digits} run together, no single way to cut them into "
+                f"{WIDTH} cells with which the groups add up; left null",
+            )
+        )
+        return [None] * WIDTH
+    warnings.append(
+        warning(
+            "glued_decoded",
+            f"table 4: digits {digits} run together, cut the one way with which the groups add up",
+        )
+    )
+    return list(cut["row"])
 
 
 def read_review(rows: list[list[str]]) -> ReviewTable:
@@ -54,20 +105,15 @@ def read_review(rows: list[list[str]]) -> ReviewTable:
     table = ReviewTable()
     numbers: list[int | float | None] = []
     for raw in rows:
+        if isinstance(raw, GluedRow):
+            numbers.extend(_unglued(raw.digits, table.warnings))
+            continue
         row = _row_numbers(raw)
         if row is not None:
             numbers.extend(row)
     if not numbers:
         return table
-    if len(numbers) == WIDTH + 1:
-        numbers = agreed_reading(numbers, _groups_add_up) or [None] * WIDTH
-        table.warnings.append(
-            f"table 4: {WIDTH + 1} values for {WIDTH} columns; "
-            "kept only the columns every reading agrees on"
-        )
-    elif len(numbers) != WIDTH:
-        table.warnings.append(f"table 4: {len(numbers)} values for {WIDTH} columns, left null")
-        numbers = [None] * WIDTH
+    numbers = _placed(numbers, table.warnings)
     for index, group in enumerate(GROUPS):
         part = numbers[index * len(MEASURES) : (index + 1) * len(MEASURES)]
         table.values[group] = dict(zip(MEASURES, part, strict=True))

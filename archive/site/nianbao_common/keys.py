@@ -221,3 +221,67 @@ TABLES: tuple[Label, ...] = (
     Label("applications", "收到和处理政府信息公开申请情况", "Requests received and handled"),
     Label("review_litigation", "政府信息公开行政复议、行政诉讼情况", "Reviews and lawsuits"),
 )
+
+# What the parser read of a report's statistics: the parsed form's ``status``.
+PARSE_STATUSES: tuple[Label, ...] = (
+    Label("complete", "三张统计表齐全", "All three statistics tables read"),
+    Label("partial", "部分统计表", "Some statistics tables read"),
+    Label("no_tables", "无统计表", "No statistics table read"),
+    Label(
+        "pre2019",
+        "2019年以前的旧式报告：统计表不是现行格式，未读取",
+        "Report from before the 2019 template: its old-style tables are not read",
+    ),
+)
+
+# A warning of the parsed form is ``code: detail`` — a machine code (a key below) and an
+# English detail (row, column, numbers). The site shows the Chinese text of the code;
+# a warning without a known code (an extractor's) is shown as it is. Check rules
+# (``checks[].rule``) have their Chinese text here too.
+WARNING_LABELS_ZH: dict[str, str] = {
+    # the report as a whole
+    "ocr_numbers": "数字由OCR识别，请与原件核对",
+    "year_from_publication": "报告未写明年度：按发布日期推定为上一年",
+    "not_a_report": "不是政府信息公开工作年度报告，未解析",
+    "free_form_no_template": "没有2019或2021年格式的统计表（自由格式报告），统计数据留空",
+    "pre2019_tables_not_read": "2019年以前的旧式报告：统计表不是现行格式，未读取（数据留空，正文可检索）",
+    "template_before_its_year": "报告年度早于2019年，却印有2019/2021年格式的统计表：表格照读，请核对年度",
+    "template_unrecognised": "未能从表头识别报告格式：表格已读取，格式留空",
+    "mixed_template": "表二与表三使用了不同年份的格式",
+    # table 2 — 主动公开政府信息情况
+    "t2_rows_by_position": "表二：行名无法识别，按位置读取",
+    "t2_row_out_of_block": "表二：该行不属于所在栏目，未读取",
+    "t2_column_by_position": "表二：列标题与另一列相同，按位置读取",
+    "t2_not_a_number": "表二：单元格不是数字，留空",
+    "t2_yuan_converted": "表二：金额以元填报，已换算为万元",
+    "t2_no_header_left_out": "表二：没有列标题，且读法不唯一，未读取",
+    "t2_no_header_by_position": "表二：没有列标题，按位置读取",
+    "t2_fewer_values": "表二：该行数字少于列数，无法判断哪一列空白，留空",
+    # table 3 — 收到和处理政府信息公开申请情况
+    "t3_text_in_values": "表三：数字之间夹有文字，该行留空",
+    "t3_extra_value": "表三：该行多出一个数字，只保留各种读法一致的单元格",
+    "t3_value_count": "表三：该行数字个数与列数不符，留空",
+    "t3_ambiguous_place": "表三：该行数字可以对应两种列位置，留空",
+    "t3_six_values_blank_total": "表三：原文总计列留空（空白≠0），六个数字按六类申请人读取",
+    "t3_unplaced_values": "表三：该行数字可能落在不止一种位置，留空",
+    "t3_cells_disagree": "表三：同一表头列下的两个单元格数字不同，留空",
+    "t3_row_twice": "表三：同一行印了两次，内容相同，保留一份",
+    "t3_row_twice_by_arithmetic": "表三：同一行印了两次且内容不同，保留符合勾稽关系的一份",
+    "t3_row_twice_undecided": "表三：同一行印了两次且内容不同，无法判断哪一份正确，留空",
+    "t3_values_without_label": "表三：一行数字没有行名，无法确定是哪一行，未读取",
+    # table 4 — 行政复议、行政诉讼情况
+    "t4_value_count": "表四：数字个数与列数不符，没有唯一符合总计关系的对齐方式，留空",
+    "t4_aligned_by_arithmetic": "表四：数字个数与列数不符，按符合各项总计的对齐方式读取，不确定的单元格留空",
+    # digits of neighbouring cells run together in flattened text
+    "glued_decoded": "相邻单元格数字粘连：只有一种拆分满足全部勾稽关系，按此读取",
+    "glued_ambiguous": "相邻单元格数字粘连：拆分方式不唯一或不满足勾稽关系，留空",
+    # extraction
+    "html_no_main_content": "未识别出网页正文区域：读取了整个页面",
+    # checks (``checks[].rule``)
+    "applications.balance": "勾稽关系：本年新收＋上年结转＝办理结果总计＋结转下年度",
+    "applications.outcomes": "各项办理结果之和＝办理结果总计",
+    "applications.row_totals": "各类申请人之和＝总计",
+    "review_litigation.totals": "行政复议、行政诉讼各项结果之和＝总计",
+    "active_disclosure.change": "上一年项目数量＋本年增/减＝本年项目数量",
+    "text_vs_table": "正文所述数字与统计表不一致",
+}
