@@ -235,6 +235,25 @@ def demo(data_dir: Path, no_serve: bool, port: int) -> None:
     run_demo(data_dir, serve=not no_serve, port=port)
 
 
+@cli.command()
+@data_option
+def discover(data_dir: Path) -> None:
+    """Print what discovery (cms auto) found in the latest crawl of each portal as
+    registry rows (CSV, the columns of crawler/portals.csv), to pin in the registry."""
+    from archive import RAW_FILE
+    from archive.discover import discovered_rows, latest_discoveries, registry_csv
+
+    if not (data_dir / RAW_FILE).exists():
+        fail(f"no raw store at {data_dir / RAW_FILE}: run `nianbao crawl` first")
+    rows, nothing = discovered_rows(latest_discoveries(data_dir / RAW_FILE))
+    click.echo(registry_csv(rows), nl=False)
+    for row in nothing:
+        name = f"{row['portal_id']} {row['department'] or ''}".strip()
+        click.echo(
+            f"nianbao: no report column found: {name} ({row['requests']} requests)", err=True
+        )
+
+
 @cli.group()
 def export() -> None:
     """Export the raw store in an open format (WARC, WACZ)."""

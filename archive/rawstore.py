@@ -3,7 +3,8 @@
 ``raw.db`` (SQLite, written with sqlite-utils) holds the bytes content-addressed by
 sha256 (``blobs``), one row per URL and content version (``fetches``), the latest known
 state of every URL for conditional requests (``resources``), the problems met while
-fetching (``problems``) and the run records (``crawl_runs``, ``portal_runs``).
+fetching (``problems``), the run records (``crawl_runs``, ``portal_runs``) and the report
+columns discovery found (``discoveries``).
 Datasette serves it next to the archive, so an archived copy is one click away:
 ``/raw/blobs/<sha256>.blob?_blob_column=content``.
 
@@ -113,7 +114,39 @@ RAW_TABLES: dict[str, dict] = {
         "pk": "id",
         "indexes": [["portal_id"], ["run_id"]],
     },
+    # What discovery (cms auto) found: one row per report column of a portal or of one
+    # of its departments, or one with no column_url when it found none.
+    "discoveries": {
+        "columns": {
+            "id": str,
+            "run_id": str,
+            "portal_id": str,
+            "department": str,
+            "name": str,
+            "kind": str,
+            "division_code": str,
+            "province": str,
+            "city": str,
+            "county": str,
+            "level": str,
+            "parent_code": str,
+            "column_url": str,
+            "cms": str,
+            "evidence": str,
+            "reports": int,
+            "found_from": str,
+            "allowed_domains": str,
+            "obey_robots": str,
+            "requests": int,
+            "found_at": str,
+        },
+        "pk": "id",
+        "indexes": [["portal_id"], ["run_id"]],
+    },
 }
+
+# Run records and discoveries, copied into the archive as they are (archive.store).
+COPIED_TO_ARCHIVE = ("crawl_runs", "portal_runs", "discoveries")
 
 
 def ensure_shape(db: sqlite_utils.Database, tables: dict[str, dict]) -> None:
@@ -243,6 +276,17 @@ class RawStore:
         for row in self.db["fetches"].rows_where("url = ? and sha256 = ?", [url, sha256], limit=1):
             headers = row["headers"] or "{}"
         return self.body(sha256), json.loads(headers)
+
+    def record_discovery(self, row: dict, run_id: str | None = None) -> None:
+        """Keep what discovery found (a ``discoveries`` row without id and run_id)."""
+        key = (
+            run_id or "",
+            row["portal_id"],
+            row.get("department") or "",
+            row.get("column_url") or "",
+        )
+        with self.db.conn:
+            self.db["discoveries"].upsert({**row, "id": stable_id(*key), "run_id": run_id}, pk="id")
 
     def record_problem(
         self,

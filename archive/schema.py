@@ -22,7 +22,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from archive import coverage, search
-from archive.rawstore import RAW_TABLES
+from archive.rawstore import COPIED_TO_ARCHIVE, RAW_TABLES
 from nianbao_common import keys
 
 SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "REAL", bytes: "BLOB"}
@@ -233,7 +233,7 @@ TABLES: dict[str, dict] = {
             "pk": [RAW_TABLES[name]["pk"]],
             "indexes": RAW_TABLES[name].get("indexes", []),
         }
-        for name in ("crawl_runs", "portal_runs")
+        for name in COPIED_TO_ARCHIVE
     },
 }
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import coverage, search
-from archive.rawstore import RAW_TABLES
+from archive.rawstore import COPIED_TO_ARCHIVE, RAW_TABLES
 from archive.schema import (
     TABLES,
     applications_wide_insert_sql,
@@ -379,12 +379,13 @@ def save_portals(db: sqlite_utils.Database, portals: list[dict]) -> None:
 
 
 def copy_run_records(db: sqlite_utils.Database, raw_db_path: str | Path) -> None:
-    """Copy ``crawl_runs`` and ``portal_runs`` from raw.db (read-only) into the archive."""
+    """Copy ``crawl_runs``, ``portal_runs`` and ``discoveries`` from raw.db (read-only)
+    into the archive."""
     raw = sqlite3.connect(f"file:{Path(raw_db_path).resolve()}?mode=ro", uri=True)
     raw.row_factory = sqlite3.Row
     try:
         with db.atomic():
-            for name in ("crawl_runs", "portal_runs"):
+            for name in COPIED_TO_ARCHIVE:
                 exists = raw.execute(
                     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]
                 ).fetchone()

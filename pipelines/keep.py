@@ -3,8 +3,9 @@ store before anything else is done with it.
 
 ``KeepRawPipeline`` (priority 100) stores the item's bytes with its URL, referer,
 status, headers and fetch time, and puts on the item what it stored (``sha256``,
-``is_new_version``) for the processing stage after it. The crawler's downloader
-middlewares share the same store (``raw_store_for``) to keep list pages, answer
+``is_new_version``) for the processing stage after it; a ``Discovery`` item (what
+discovery found for a ``cms auto`` portal) becomes a ``discoveries`` row. The crawler's
+downloader middlewares share the same store (``raw_store_for``) to keep list pages, answer
 conditional requests and record problems. Its writes run off the reactor thread
 (``crawler.store_writes``); ``nianbao worker`` gives its crawl a store that reads and
 writes through Redis instead (``use_raw_store``).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future
+from dataclasses import asdict
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
@@ -26,7 +28,7 @@ from scrapy.statscollectors import StatsCollector
 from archive import RAW_FILE
 from archive.rawstore import RawStore
 from crawler import counters
-from crawler.items import FetchedDocument
+from crawler.items import Discovery, FetchedDocument
 from crawler.store_writes import OffThreadRawStore
 from nianbao_common.clock import utc_now
 from nianbao_common.ids import stable_id
@@ -96,6 +98,9 @@ class KeepRawPipeline:
         return cls(raw_store_for(crawler), crawler.settings.get("NIANBAO_RUN_ID"), crawler.stats)
 
     async def process_item(self, item):
+        if isinstance(item, Discovery):
+            self.store.record_discovery(asdict(item), run_id=self.run_id)
+            return item
         if not isinstance(item, FetchedDocument):
             return item
         before = self.store.known(item.url)

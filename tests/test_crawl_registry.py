@@ -88,10 +88,12 @@ def test_missing_columns(tmp_path):
 def test_sample_registry_placeholders():
     hosts = {
         name: f"127.0.0.1:{8000 + i}"
-        for i, name in enumerate(["trs", "hanweb", "gkmlpt", "nextlink", "generic", "trsapi"])
+        for i, name in enumerate(
+            ["trs", "hanweb", "gkmlpt", "nextlink", "generic", "trsapi", "city"]
+        )
     }
     portals = load_registry(SAMPLE_PORTAL_ROOT / "registry.csv", placeholders=hosts)
-    assert {p.cms for p in portals} == {"trs", "hanweb", "gkmlpt", "nextlink", "generic"}
+    assert {p.cms for p in portals} == {"trs", "hanweb", "gkmlpt", "nextlink", "generic", "auto"}
     trs = next(p for p in portals if p.cms == "trs")
     assert trs.start_urls[0].startswith("http://127.0.0.1:8000/")
     assert trs.allows("http://127.0.0.1:8000/x.pdf") and not trs.allows(

@@ -5,9 +5,11 @@
 Reads tests/fixtures/seeds/*.txt (through ``extract_text_document``, so the report
 pages carry the seeds' tables as real ``<table>`` markup) and copies the PDF/DOCX/DOC
 renderings from tests/fixtures/formats/<seed>/. Writes one directory per site (one per
-CMS family, plus an off-site mirror), ``sites.json`` (how each site is served, see
+CMS family, a government whose platform lists its departments, plus an off-site mirror),
+each with a home page, ``sites.json`` (how each site is served, see
 ``crawler.sample_portal``), ``registry.csv`` (the sample registry, ``{site}``
-placeholders) and ``EXPECTED.json`` (exactly which report pages and attachments a crawl
+placeholders), ``registry-auto.csv`` (the same portals given only their home page and
+``cms auto``) and ``EXPECTED.json`` (exactly which report pages and attachments a crawl
 of each site keeps, from which seed, and what must never be requested). The output is
 committed; rerun after changing a seed or this script.
 """
@@ -20,6 +22,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -364,6 +367,45 @@ def hanweb_record(href: str, title: str, date: str) -> str:
     return f"<record><![CDATA[\n{link(href, title, date)}\n]]></record>"
 
 
+def add_hanweb_column(
+    site: SiteBuild,
+    column_id: int,
+    unit_id: str,
+    webname: str,
+    records: list[str],
+    per_page: int = 3,
+    group_size: int = 1,
+) -> None:
+    """A Hanweb report column ``/col/col<id>/index.html``: its first ``per_page *
+    group_size`` records inline in a datastore, the rest from the jpage proxy
+    (``_jpage/<id>.xml``)."""
+    inline = records[: per_page * group_size]
+    datastore = (
+        "<datastore>\n<nextgroup><![CDATA[]]></nextgroup>\n<recordset>\n"
+        + "\n".join(inline)
+        + "\n</recordset>\n</datastore>"
+    )
+    column = (
+        '<div class="bt-position"><a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n'
+        f'<div id="{unit_id}"><script type="text/xml">\n{datastore}\n</script></div>\n'
+        f"<script>\nvar param_{unit_id} = {{col:1,appid:1,webid:1,path:'/',columnid:{column_id},"
+        f"sourceContentType:1,unitid:'{unit_id}',webname:'{webname}',permissiontype:0}};\n</script>\n"
+        f"<script>\n$(document).ready(function(){{ $('#{unit_id}').jpage({{ dataStore: dataStore, "
+        f"proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {per_page}, groupSize: {group_size}, "
+        f"totalRecord: {len(records)}, objId: '{unit_id}', ajaxParam: param_{unit_id} }}); }});\n</script>"
+    )
+    site.add(
+        f"/col/col{column_id}/index.html",
+        page("政府信息公开年报", column, '<script src="/module/web/jpage/jpage.js"></script>\n'),
+    )
+    site.add(
+        f"/_jpage/{column_id}.xml",
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><recordset>\n'
+        + "\n".join(records)
+        + "\n</recordset></datastore>\n",
+    )
+
+
 def build_hanweb(seeds: dict[str, Seed]) -> SiteBuild:
     site = SiteBuild("hanweb")
     s1, s3 = seeds["001_6ef1e1ca7e89b0c7"], seeds["003_070690aef0575d3b"]
@@ -452,32 +494,7 @@ def build_hanweb(seeds: dict[str, Seed]) -> SiteBuild:
             "2024-03-20",
         ),
     ]
-    per_page, group_size = 3, 1
-    inline = records[: per_page * group_size]
-    datastore = (
-        "<datastore>\n<nextgroup><![CDATA[]]></nextgroup>\n<recordset>\n"
-        + "\n".join(inline)
-        + "\n</recordset>\n</datastore>"
-    )
-    column = (
-        '<div class="bt-position"><a href="/">首页</a> &gt; 政府信息公开 &gt; 政府信息公开年报</div>\n'
-        f'<div id="51001"><script type="text/xml">\n{datastore}\n</script></div>\n'
-        "<script>\nvar param_51001 = {col:1,appid:1,webid:1,path:'/',columnid:5001,"
-        "sourceContentType:1,unitid:'51001',webname:'新乡市生态环境局',permissiontype:0};\n</script>\n"
-        "<script>\n$(document).ready(function(){ $('#51001').jpage({ dataStore: dataStore, "
-        f"proxyUrl: '/module/web/jpage/dataproxy.jsp', perPage: {per_page}, groupSize: {group_size}, "
-        f"totalRecord: {len(records)}, objId: '51001', ajaxParam: param_51001 }}); }});\n</script>"
-    )
-    site.add(
-        "/col/col5001/index.html",
-        page("政府信息公开年报", column, '<script src="/module/web/jpage/jpage.js"></script>\n'),
-    )
-    site.add(
-        "/_jpage/5001.xml",
-        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore><recordset>\n'
-        + "\n".join(records)
-        + "\n</recordset></datastore>\n",
-    )
+    add_hanweb_column(site, 5001, "51001", "新乡市生态环境局", records)
     site.never_requested += [
         "/art/2023/3/1/art_5001_50001.html",
         "/art/2024/2/1/art_5001_60010.html",
@@ -981,6 +998,502 @@ def build_mirror(seeds: dict[str, Seed]) -> SiteBuild:
     return site
 
 
+# --- portal pages: home pages with real menus, the way from them to the report column,
+# and a government whose platform lists its departments
+#
+# Discovery (``cms auto``) starts from a home page, so every site has one shaped like a
+# real portal's: a top menu (首页 / 新闻中心 / 政务公开 / 政务服务 / 互动交流), a 信息公开
+# block, dated news and links to other governments' sites, then the pages on the way to
+# the column: TRS 政务公开 → 政府信息公开年报; Hanweb 信息公开 (/col/colNNN/) → 法定主动公开内容
+# → 政府信息公开年报; gkmlpt 政务公开 → 政府信息公开目录 (/gkmlpt/index); 下一页 信息公开 → 年报.
+# The menus follow real 政府信息公开 platforms, e.g. 邯郸市 http://hdzfxxgk.hd.gov.cn/
+# (政府信息公开指南 / 制度文件 / 法定主动公开内容 / 政府信息公开年报 / 市政府部门信息公开; a saved
+# copy of 2020-08 seen 2026-12-01) and 景泰县's 部门和乡镇信息公开 tree
+# (https://www.jingtai.gov.cn/zfxxgk/bmhxzxxgk/, seen 2026-12-01); names, paths and
+# news are the sample's own, the reports are the seeds.
+
+OTHER_SITES = (("http://www.gov.cn/", "中国政府网"), ("http://www.henan.gov.cn/", "河南省人民政府"))
+
+
+def _menu(links: list[tuple[str, str]]) -> str:
+    return "\n".join(f'<li><a href="{href}">{html.escape(label)}</a></li>' for href, label in links)
+
+
+def home_news(prefix: str, name: str) -> list[tuple[str, str, str]]:
+    """Dated news on a home page: (href, title, date); never a way to the reports."""
+    return [
+        (f"{prefix}/202402/t20240220_1.html", f"{name}召开2024年工作会议", "2024-02-20"),
+        (
+            f"{prefix}/202303/t20230301_2.html",
+            "关于做好2023年政府信息公开工作年度报告编制工作的通知",
+            "2023-03-01",
+        ),
+        (f"{prefix}/202403/t20240310_3.html", "2024年政务公开工作要点", "2024-03-10"),
+    ]
+
+
+def portal_home_page(
+    name: str,
+    menu: list[tuple[str, str]],
+    disclosure: list[tuple[str, str]],
+    news: list[tuple[str, str, str]],
+    charset: str | None = "utf-8",
+) -> str:
+    """A portal's home page: the top menu (首页 first), a 信息公开 block, dated news, and
+    links to other governments' sites (off the portal's domains)."""
+    others = " ".join(
+        f'<a href="{href}" target="_blank">{label}</a>' for href, label in OTHER_SITES
+    )
+    body = (
+        f'<div class="header"><a href="/"><img src="/images/logo.png" alt=""></a>'
+        f"<span>{html.escape(name)}</span></div>\n"
+        f'<ul class="nav">\n{_menu([("/", "首页"), *menu])}\n</ul>\n'
+        f'<div class="xxgk"><h2>信息公开</h2>\n<ul>\n{_menu(disclosure)}\n</ul></div>\n'
+        '<div class="news"><h2>工作动态</h2>\n<ul>\n'
+        + "\n".join(link(href, title, date) for href, title, date in news)
+        + "\n</ul></div>\n"
+        f'<div class="footer">{others} <a href="/wzdt/index.html">网站地图</a> '
+        '<a href="/lxwm/index.html">联系我们</a></div>'
+    )
+    return page(name, body, charset=charset)
+
+
+def section_page(
+    title: str,
+    entries: list[tuple[str, str]],
+    parents: Sequence[tuple[str, str]] = (("/", "首页"),),
+    head: str = "",
+    extra: str = "",
+) -> str:
+    """A page of a 政府信息公开 platform: its breadcrumb and its menu of columns."""
+    crumb = " &gt; ".join(f'<a href="{href}">{label}</a>' for href, label in parents)
+    return page(
+        title,
+        f'<div class="position">{crumb} &gt; {html.escape(title)}</div>\n'
+        f'<ul class="menu">\n{_menu(entries)}\n</ul>\n{extra}',
+        head,
+    )
+
+
+def trs_portal_pages(site: SiteBuild) -> None:
+    site.add(
+        "/index.html",
+        portal_home_page(
+            "河南省生态环境厅",
+            [
+                ("/xwzx/index.html", "新闻中心"),
+                ("/zwgk/index.html", "政务公开"),
+                ("/zwfw/index.html", "政务服务"),
+                ("/hdjl/index.html", "互动交流"),
+            ],
+            [
+                ("/zwgk/zfxxgk/zfxxgkzn/index.html", "政府信息公开指南"),
+                ("/zwgk/index.html", "政府信息公开"),
+                ("/zwgk/ysqgk/index.html", "依申请公开"),
+            ],
+            home_news("/xwzx", "河南省生态环境厅"),
+        ),
+    )
+    site.add(
+        "/zwgk/index.html",
+        section_page(
+            "政务公开",
+            [
+                ("/zwgk/zfxxgk/zfxxgkzn/index.html", "政府信息公开指南"),
+                ("/zwgk/zfxxgk/zfxxgkzd/index.html", "政府信息公开制度"),
+                ("/zwgk/zfxxgk/fdzdgknr/index.html", "法定主动公开内容"),
+                ("/zwgk/zfxxgk/zfxxgknb/index.html", "政府信息公开年报"),
+                ("/zwgk/ysqgk/index.html", "依申请公开"),
+                ("/zwgk/zcjd/index.html", "政策解读"),
+            ],
+        ),
+    )
+    site.never_requested += [
+        "/zwgk/zfxxgk/zfxxgkzn/index.html",
+        "/zwgk/zfxxgk/zfxxgkzd/index.html",
+        "/zwgk/zfxxgk/fdzdgknr/index.html",  # the 年报 link next to it scores higher
+        "/zwgk/ysqgk/index.html",
+        "/zwgk/zcjd/index.html",
+    ]
+
+
+def hanweb_portal_pages(site: SiteBuild) -> None:
+    site.add(
+        "/index.html",
+        portal_home_page(
+            "新乡市生态环境局",
+            [
+                ("/col/col4001/index.html", "新闻中心"),
+                ("/col/col5010/index.html", "信息公开"),
+                ("/col/col4002/index.html", "政务服务"),
+                ("/col/col4003/index.html", "互动交流"),
+            ],
+            [
+                ("/col/col5011/index.html", "政府信息公开指南"),
+                ("/col/col5013/index.html", "依申请公开"),
+                ("/col/col5014/index.html", "政策解读"),
+            ],
+            home_news("/art/2024", "新乡市生态环境局"),
+        ),
+    )
+    latest = (
+        '<div id="55010"><script type="text/xml">\n<datastore>\n<recordset>\n'
+        + hanweb_record(
+            "/art/2024/2/1/art_5001_60010.html", "关于做好2024年政务公开工作的通知", "2024-02-01"
+        )
+        + "\n</recordset>\n</datastore>\n</script></div>"
+    )
+    site.add(
+        "/col/col5010/index.html",
+        section_page(
+            "政府信息公开",
+            [
+                ("/col/col5011/index.html", "政府信息公开指南"),
+                ("/col/col5012/index.html", "政府信息公开制度"),
+                ("/col/col5002/index.html", "法定主动公开内容"),
+                ("/col/col5013/index.html", "依申请公开"),
+            ],
+            head='<meta name="ColumnName" content="政府信息公开">\n',
+            extra=latest,
+        ),
+    )
+    site.add(
+        "/col/col5002/index.html",
+        section_page(
+            "法定主动公开内容",
+            [
+                ("/col/col5021/index.html", "机构职能"),
+                ("/col/col5022/index.html", "政策文件"),
+                ("/col/col5023/index.html", "规划计划"),
+                ("/col/col5001/index.html", "政府信息公开年报"),
+            ],
+            parents=[("/", "首页"), ("/col/col5010/index.html", "政府信息公开")],
+        ),
+    )
+    site.never_requested += [
+        "/col/col5011/index.html",
+        "/col/col5012/index.html",
+        "/col/col5013/index.html",
+        "/col/col5014/index.html",
+        "/col/col5021/index.html",
+    ]
+
+
+def gkmlpt_portal_pages(site: SiteBuild) -> None:
+    site.add(
+        "/index.html",
+        portal_home_page(
+            "郑州市生态环境局",
+            [
+                ("/xwdt/index.html", "新闻动态"),
+                ("/zwgk/index.html", "政务公开"),
+                ("/bsfw/index.html", "办事服务"),
+                ("/hdjl/index.html", "互动交流"),
+            ],
+            [("/zwgk/zn/index.html", "政府信息公开指南"), ("/zwgk/zcjd/index.html", "政策解读")],
+            home_news("/xwdt", "郑州市生态环境局"),
+        ),
+    )
+    site.add(
+        "/zwgk/index.html",
+        section_page(
+            "政务公开",
+            [
+                ("/gkmlpt/index", "政府信息公开目录"),
+                ("/zwgk/zn/index.html", "政府信息公开指南"),
+                ("/zwgk/zcjd/index.html", "政策解读"),
+                ("/zwgk/ysqgk/index.html", "依申请公开"),
+            ],
+        ),
+    )
+    site.never_requested += [
+        "/zwgk/zn/index.html",
+        "/zwgk/zcjd/index.html",
+        "/zwgk/ysqgk/index.html",
+    ]
+
+
+def nextlink_portal_pages(site: SiteBuild) -> None:
+    site.add(
+        "/index.html",
+        gbk(
+            portal_home_page(
+                "焦作市生态环境局",
+                [
+                    ("/xwdt/index.html", "新闻动态"),
+                    ("/xxgk/index.html", "信息公开"),
+                    ("/zwfw/index.html", "政务服务"),
+                ],
+                [("/xxgk/zn.html", "政府信息公开指南")],
+                home_news("/xwdt", "焦作市生态环境局"),
+                charset=None,
+            )
+        ),
+    )
+    site.never_requested.append("/xxgk/zn.html")
+
+
+def generic_portal_pages(site: SiteBuild) -> None:
+    site.add(
+        "/index.html",
+        portal_home_page(
+            "郑州市金水区人民政府",
+            [
+                ("/xwzx/index.html", "新闻中心"),
+                ("/zfxxgk/index.html", "政务公开"),
+                ("/zwfw/index.html", "政务服务"),
+                ("/hdjl/index.html", "互动交流"),
+            ],
+            [
+                ("/zfxxgk/index.html", "政府信息公开"),
+                ("/zfxxgk/zn.html", "政府信息公开指南"),
+            ],
+            home_news("/xwzx", "郑州市金水区人民政府"),
+        ),
+    )
+    site.never_requested.append("/hdjl/index.html")
+
+
+PORTAL_PAGES = {
+    "trs": trs_portal_pages,
+    "hanweb": hanweb_portal_pages,
+    "gkmlpt": gkmlpt_portal_pages,
+    "nextlink": nextlink_portal_pages,
+    "generic": generic_portal_pages,
+}
+
+
+def add_portal_pages(site: SiteBuild) -> None:
+    """The site's home page and the pages on the way to its column (none for a site that
+    has its own, or none at all)."""
+    if site.name in PORTAL_PAGES:
+        PORTAL_PAGES[site.name](site)
+
+
+def add_department_columns(site: SiteBuild, seeds: dict[str, Seed]) -> None:
+    """The departments of the city site, each with its column in another CMS style."""
+    s4, s3 = seeds["004_b4f43ef4f0df1505"], seeds["003_070690aef0575d3b"]
+    # 郑州市生态环境局经开分局: TRS, createPageHTML over two pages, a PDF attached.
+    column = "/bm/jkfj/zfxxgknb"
+    pdf = "P020220118351234567890.pdf"
+    site.report_page(
+        f"{column}/202201/t20220118_101.html",
+        trs_detail(
+            s4.title,
+            s4.published,
+            document_html(s4.document),
+            f'<div class="attach">附件：<a href="./{pdf}">{s4.title}.pdf</a></div>\n',
+        ),
+        s4,
+        "html",
+    )
+    site.attachment(f"{column}/202201/{pdf}", s4, "report.pdf")
+    site.add(
+        f"{column}/202101/t20210105_100.html",
+        notice_page("郑州市生态环境局经开分局政府信息公开指南", "2021-01-05", GUIDE_TEXT),
+    )
+    site.add(
+        f"{column}/202302/t20230210_102.html",
+        notice_page("关于开展2023年政务公开培训的通知", "2023-02-10", NOTICE_TEXT),
+    )
+    pages = [
+        [
+            link("./202201/t20220118_101.html", s4.title, s4.published),
+            link(
+                "./202101/t20210105_100.html",
+                "郑州市生态环境局经开分局政府信息公开指南",
+                "2021-01-05",
+            ),
+        ],
+        [link("./202302/t20230210_102.html", "关于开展2023年政务公开培训的通知", "2023-02-10")],
+    ]
+    for number, entries in enumerate(pages):
+        name = "index.html" if number == 0 else f"index_{number}.html"
+        site.add(f"{column}/{name}", trs_list(entries, number, len(pages)))
+    site.add(
+        "/bm/jkfj/index.html",
+        section_page(
+            "郑州市生态环境局经开分局",
+            [
+                ("/bm/jkfj/zfxxgkzn/index.html", "政府信息公开指南"),
+                ("/bm/jkfj/fdzdgknr/index.html", "法定主动公开内容"),
+                (f"{column}/index.html", "政府信息公开年报"),
+            ],
+            parents=[("/", "首页"), ("/zfxxgk/bmxxgk/index.html", "部门信息公开")],
+        ),
+    )
+    # 区生态环境分局: Hanweb, records inline and from the jpage proxy, a DOCX attached.
+    docx = "/picture/7101/" + quote(f"{s3.title}.docx")
+    site.report_page(
+        "/art/2021/1/28/art_7101_1.html",
+        hanweb_detail(
+            s3.title,
+            s3.published,
+            "<p>详见附件。</p>",
+            f'<p>附件：<a href="{docx}">{s3.title}.docx</a></p>\n',
+        ),
+        s3,
+        "html-shell",
+    )
+    site.attachment(docx, s3, "report.docx")
+    noise = [
+        ("/art/2020/3/1/art_7101_2.html", "区生态环境分局政府信息公开指南", "2020-03-01"),
+        ("/art/2021/2/1/art_7101_3.html", "关于做好2021年政务公开工作的通知", "2021-02-01"),
+        ("/art/2021/3/10/art_7101_4.html", "区生态环境分局2021年政务公开工作要点", "2021-03-10"),
+    ]
+    for href, title, date in noise:
+        site.add(href, hanweb_detail(title, date, f"<p>{NOTICE_TEXT}</p>"))
+    records = [hanweb_record("/art/2021/1/28/art_7101_1.html", s3.title, s3.published)]
+    records += [hanweb_record(*item) for item in noise]
+    add_hanweb_column(site, 7101, "57101", "区生态环境分局", records)
+    site.add(
+        "/col/col7100/index.html",
+        section_page(
+            "区生态环境分局",
+            [
+                ("/col/col7102/index.html", "政府信息公开指南"),
+                ("/col/col7101/index.html", "政府信息公开年报"),
+            ],
+            parents=[("/", "首页"), ("/zfxxgk/bmxxgk/index.html", "部门信息公开")],
+        ),
+    )
+    # 郑州市统计局: its 年报 column (a plain list) holds no report yet.
+    site.add(
+        "/bm/tjj/index.html",
+        section_page(
+            "郑州市统计局",
+            [
+                ("/bm/tjj/zn.html", "政府信息公开指南"),
+                ("/bm/tjj/fdzdgknr/index.html", "法定主动公开内容"),
+                ("/bm/tjj/xxgknb/list.html", "政府信息公开年报"),
+            ],
+            parents=[("/", "首页"), ("/zfxxgk/bmxxgk/index.html", "部门信息公开")],
+        ),
+    )
+    site.add(
+        "/bm/tjj/xxgknb/list.html",
+        section_page(
+            "政府信息公开年报",
+            [("/bm/tjj/zn.html", "政府信息公开指南")],
+            parents=[("/", "首页"), ("/bm/tjj/index.html", "郑州市统计局")],
+        ),
+    )
+    site.add(
+        "/bm/tjj/fdzdgknr/index.html",
+        section_page(
+            "法定主动公开内容",
+            [("/bm/tjj/tjsj/index.html", "统计数据"), ("/bm/tjj/tjgb/index.html", "统计公报")],
+            parents=[("/", "首页"), ("/bm/tjj/index.html", "郑州市统计局")],
+        ),
+    )
+    site.never_requested += [
+        f"{column}/202101/t20210105_100.html",
+        f"{column}/202302/t20230210_102.html",
+        "/art/2020/3/1/art_7101_2.html",
+        "/art/2021/2/1/art_7101_3.html",
+        "/art/2021/3/10/art_7101_4.html",
+        "/bm/tjj/zn.html",
+        "/bm/jkfj/zfxxgkzn/index.html",
+        "/col/col7102/index.html",
+    ]
+
+
+def build_city(seeds: dict[str, Seed]) -> SiteBuild:
+    """郑州市人民政府: a government whose 政府信息公开 platform lists its departments — its
+    政府信息公开年报 page has one entry per department, leading to the department's own
+    column, and 部门信息公开 lists them all — each department's column in another CMS
+    style. In the registry with its home page only (``cms auto``)."""
+    site = SiteBuild("city")
+    s4 = seeds["004_b4f43ef4f0df1505"]
+    site.add("/robots.txt", ROBOTS_OPEN)
+    latest = ("/bm/jkfj/zfxxgknb/202201/t20220118_101.html", s4.title, s4.published)
+    site.add(
+        "/index.html",
+        portal_home_page(
+            "郑州市人民政府",
+            [
+                ("/xwzx/index.html", "新闻中心"),
+                ("/zwgk/index.html", "政务公开"),
+                ("/zwfw/index.html", "政务服务"),
+                ("/hdjl/index.html", "互动交流"),
+            ],
+            [
+                ("/zfxxgk/index.html", "政府信息公开"),
+                ("/zfxxgk/zn/index.html", "政府信息公开指南"),
+                ("/zfxxgk/ysqgk/index.html", "依申请公开"),
+            ],
+            [*home_news("/xwzx", "郑州市人民政府"), latest],  # a report among the news
+        ),
+    )
+    site.add(
+        "/zwgk/index.html",
+        section_page(
+            "政务公开",
+            [("/zfxxgk/index.html", "政府信息公开"), ("/zwgk/zcjd/index.html", "政策解读")],
+        ),
+    )
+    site.add(
+        "/zfxxgk/index.html",
+        section_page(
+            "政府信息公开",
+            [
+                ("/zfxxgk/zn/index.html", "政府信息公开指南"),
+                ("/zfxxgk/zd/index.html", "政府信息公开制度"),
+                ("/zfxxgk/fdzdgknr/index.html", "法定主动公开内容"),
+                ("/zfxxgk/ndbg/index.html", "政府信息公开年报"),
+                ("/zfxxgk/bmxxgk/index.html", "部门信息公开"),
+                ("/zfxxgk/ysqgk/index.html", "依申请公开"),
+            ],
+        ),
+    )
+    parents = [("/", "首页"), ("/zfxxgk/index.html", "政府信息公开")]
+    site.add(
+        "/zfxxgk/ndbg/index.html",
+        section_page(
+            "政府信息公开年报",
+            [
+                ("/bm/jkfj/zfxxgknb/index.html", "郑州市生态环境局经开分局"),
+                ("/col/col7101/index.html", "区生态环境分局"),
+            ],
+            parents=parents,
+        ),
+    )
+    site.add(
+        "/zfxxgk/bmxxgk/index.html",
+        section_page(
+            "部门信息公开",
+            [
+                ("/bm/jkfj/index.html", "郑州市生态环境局经开分局"),
+                ("/col/col7100/index.html", "区生态环境分局"),
+                ("/bm/tjj/index.html", "郑州市统计局"),
+            ],
+            parents=parents,
+        ),
+    )
+    add_department_columns(site, seeds)
+    site.never_requested += [
+        "/zfxxgk/zn/index.html",
+        "/zfxxgk/zd/index.html",
+        "/zfxxgk/ysqgk/index.html",
+        "/zfxxgk/fdzdgknr/index.html",  # the government's column is found first
+        "/zwgk/zcjd/index.html",
+    ]
+    return site
+
+
+def placeholder_site(start_urls: str) -> str:
+    """The sample site a registry row crawls: the ``{site}`` placeholder of its start URL."""
+    return re.search(r"\{(\w+)\}", start_urls).group(1)
+
+
+def auto_registry_rows() -> list[tuple[str, ...]]:
+    """The sample registry's portals given only their home page and ``cms auto``."""
+    return [
+        (*row[:8], "auto", f"http://{{{placeholder_site(row[9])}}}/", row[10])
+        for row in REGISTRY_ROWS
+    ]
+
+
 SITES = {
     "trs": ({"validators": ["etag", "last-modified"], "charset": "utf-8"}, build_trs),
     "hanweb": ({"validators": ["etag"], "charset": "utf-8"}, build_hanweb),
@@ -999,6 +1512,7 @@ SITES = {
     ),
     "generic": ({"validators": [], "charset": "utf-8"}, build_generic),
     "trsapi": ({"validators": ["etag"], "search_id": TRSAPI_SEARCH_ID}, build_trsapi),
+    "city": ({"validators": ["etag", "last-modified"], "charset": "utf-8"}, build_city),
     "mirror": ({"validators": [], "charset": "utf-8"}, build_mirror),
 }
 
@@ -1081,16 +1595,29 @@ REGISTRY_ROWS = [
         "http://{trsapi}/zwgk/zfxxgk/zfxxgknb/index.htm",
         "{trsapi}",
     ),
+    (
+        "sample-city",
+        "郑州市人民政府（样例：部门，cms auto）",
+        "410100",
+        "河南省",
+        "郑州市",
+        "",
+        "市",
+        "government",
+        "auto",
+        "http://{city}/",
+        "{city}",
+    ),
 ]
 
 
-def registry_csv() -> str:
+def registry_csv(rows: list[tuple[str, ...]] = REGISTRY_ROWS) -> str:
     from crawler.registry import COLUMNS
 
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for row in REGISTRY_ROWS:
+    for row in rows:
         writer.writerow([*row, "", "sample portal (tools/make_sample_portal.py)"])
     return out.getvalue()
 
@@ -1100,11 +1627,11 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     config = {}
     expected = {"portals": {}, "sites_never_requested": ["mirror"], "seeds": sorted(seeds)}
-    # the site a portal is on: the {placeholder} of its start URL
-    site_of_portal = {row[0]: re.search(r"\{(\w+)\}", row[9]).group(1) for row in REGISTRY_ROWS}
+    site_of_portal = {row[0]: placeholder_site(row[9]) for row in REGISTRY_ROWS}
     builds = {}
     for name, (site_config, build) in SITES.items():
         builds[name] = build(seeds)
+        add_portal_pages(builds[name])
         builds[name].write(OUT)
         config[name] = site_config
     for portal_id, site_name in site_of_portal.items():
@@ -1123,6 +1650,7 @@ def main() -> None:
         json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     (OUT / "registry.csv").write_text(registry_csv(), encoding="utf-8")
+    (OUT / "registry-auto.csv").write_text(registry_csv(auto_registry_rows()), encoding="utf-8")
     (OUT / "EXPECTED.json").write_text(
         json.dumps(expected, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

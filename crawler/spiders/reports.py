@@ -1,5 +1,6 @@
 """The one spider: navigates every registry portal with the page family its ``cms``
-column names. It reads nothing itself (page objects do) and stores nothing (the
+column names (``auto``: discovery finds the report column and its family first, see
+``crawler.spiders.discovering``). It reads nothing itself (page objects do) and stores nothing (the
 pipelines and the raw-store middleware do): list pages lead to further list pages
 and to report pages; report pages yield themselves and their attachments.
 
@@ -10,7 +11,7 @@ only reports on those years."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 
 import scrapy
 from scrapy.http import FormRequest, Request, Response
@@ -18,6 +19,7 @@ from scrapy.http import FormRequest, Request, Response
 from crawler import counters
 from crawler.items import ATTACHMENT, LIST_PAGE, REPORT_PAGE, FetchedDocument
 from crawler.meta import (
+    FAMILY,
     HOPS,
     KIND,
     LINK_DATE,
@@ -36,7 +38,8 @@ from crawler.pages.common import (
     published_date,
     report_year,
 )
-from crawler.registry import BUNDLED_REGISTRY, Portal, load_registry
+from crawler.registry import BUNDLED_REGISTRY, CMS_AUTO, Portal, load_registry
+from crawler.spiders.discovering import DiscoveryMixin
 from nianbao_common.clock import utc_now
 
 
@@ -48,7 +51,7 @@ def parse_years(years: str | Iterable[int] | None) -> set[int] | None:
     return {int(year) for year in years} or None
 
 
-class ReportsSpider(scrapy.Spider):
+class ReportsSpider(DiscoveryMixin, scrapy.Spider):
     name = "reports"
 
     def __init__(
@@ -78,8 +81,10 @@ class ReportsSpider(scrapy.Spider):
             meta["dont_obey_robotstxt"] = True
         return meta
 
-    def _list_request(self, portal: Portal, page: ListRequest, hops: int) -> Request:
-        meta = self._meta(portal, LIST_PAGE, **{HOPS: hops})
+    def _list_request(
+        self, portal: Portal, page: ListRequest, hops: int, family: str | None = None
+    ) -> Request:
+        meta = self._meta(portal, LIST_PAGE, **{HOPS: hops, FAMILY: family})
         if page.method == "POST":
             return FormRequest(
                 page.url, formdata=page.formdata, callback=self.parse_list, meta=meta
@@ -87,7 +92,13 @@ class ReportsSpider(scrapy.Spider):
         return Request(page.url, callback=self.parse_list, meta=meta)
 
     def _document_request(
-        self, portal: Portal, link: Link, referer: str, title: str | None, date: str | None
+        self,
+        portal: Portal,
+        link: Link,
+        referer: str,
+        title: str | None,
+        date: str | None,
+        family: str | None = None,
     ) -> Request:
         attachment = is_attachment_url(link.url)
         return Request(
@@ -97,23 +108,37 @@ class ReportsSpider(scrapy.Spider):
             meta=self._meta(
                 portal,
                 ATTACHMENT if attachment else REPORT_PAGE,
-                **{LINK_TITLE: title, LINK_DATE: date},
+                **{LINK_TITLE: title, LINK_DATE: date, FAMILY: family},
             ),
         )
 
     async def start(self) -> AsyncIterator[Request]:
         for portal in self.portals.values():
-            for url in portal.start_urls:
-                yield self._list_request(portal, ListRequest(url), hops=0)
+            for request in self.portal_requests(portal):
+                yield request
+
+    def portal_requests(self, portal: Portal) -> Iterator[Request]:
+        """A portal's first requests (``nianbao worker`` asks for them portal by portal)."""
+        if portal.cms == CMS_AUTO:
+            yield from self.start_discovery(portal)
+            return
+        for url in portal.start_urls:
+            yield self._list_request(portal, ListRequest(url), hops=0)
 
     def parse_list(self, response: Response):
         portal = self.portals[response.meta[PORTAL_ID]]
-        family = family_for(portal.cms)
+        yield from self.follow_list(response, portal, response.meta.get(FAMILY) or portal.cms)
+
+    def follow_list(self, response: Response, portal: Portal, family_name: str):
+        """Read a list page with ``family_name``'s page object: further list pages, and
+        the report pages and files it links."""
+        family = family_for(family_name)
         listing = family.list_page(response)
         hops = response.meta.get(HOPS, 0)
+        discovered = family_name if family_name != portal.cms else None
         if family.max_hops is None or hops < family.max_hops:
             for page in listing.next_pages:
-                yield self._list_request(portal, page, hops + 1)
+                yield self._list_request(portal, page, hops + 1, discovered)
         for entry in listing.entries:
             if not is_report_title(entry.title):
                 continue
@@ -121,18 +146,21 @@ class ReportsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(counters.key(counters.SKIPPED_YEAR))
                 continue
             self.crawler.stats.inc_value(counters.key(counters.REPORT_LINKS))
-            yield self._document_request(portal, entry, response.url, entry.title, entry.date)
+            yield self._document_request(
+                portal, entry, response.url, entry.title, entry.date, discovered
+            )
 
     def parse_report(self, response: Response):
-        portal = self.portals[response.meta["portal_id"]]
+        portal = self.portals[response.meta[PORTAL_ID]]
         # The page's own date (<meta name="PubDate">, 发布时间：…) first, the list's second.
         date = published_date(response) or response.meta.get(LINK_DATE)
         if STORED not in response.flags:  # a held page read from the store is not kept again
             yield self._document(response, REPORT_PAGE, date)  # kept first, even if unreadable
-        detail = family_for(portal.cms).detail_page(response)
+        family = response.meta.get(FAMILY)
+        detail = family_for(family or portal.cms).detail_page(response)
         title = response.meta.get(LINK_TITLE) or detail.title
         for attachment in detail.attachments:
-            yield self._document_request(portal, attachment, response.url, title, date)
+            yield self._document_request(portal, attachment, response.url, title, date, family)
 
     def parse_attachment(self, response: Response):
         yield self._document(response, ATTACHMENT, response.meta.get(LINK_DATE))
@@ -143,10 +171,10 @@ class ReportsSpider(scrapy.Spider):
             body=response.body,
             status=response.status,
             headers=response_headers(response),
-            portal_id=response.meta["portal_id"],
+            portal_id=response.meta[PORTAL_ID],
             kind=kind,
             fetched_at=utc_now(),
             referer=referer_of(response.request),
-            link_title=response.meta.get("link_title"),
+            link_title=response.meta.get(LINK_TITLE),
             link_date=date,
         )
