@@ -262,3 +262,10 @@ def test_the_coverage_command_prints_the_bundled_figures():
     with_urls = sum(is_government_row(r) and bool(r["start_urls"]) for r in rows)
     assert f"{with_urls} of {total} governments have a portal URL" in result.output
     assert "江苏省" in result.output and "governments by level and status" in result.output
+
+
+def test_the_group_is_a_nianbao_command():
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, ["registry", "validate"])
+    assert result.exit_code == 0 and result.output.endswith("rows\n")
