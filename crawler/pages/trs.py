@@ -47,12 +47,17 @@ block, the ``el.chnldocurl``/``el.docreltime`` template); the same archive's cra
 POSTs ``channelid=200210&sortfield=-pubdate&page=N&prepage=500`` form-encoded with
 ``X-Requested-With`` to https://www.pingtan.gov.cn/fjdzapp/search and reads ``pageCount``
 and ``data[].docpuburl|chnldocurl, doctitle, docreltime``; public scrapers of other Fujian
-portals (gxt, sthjt, scjgj, yjj.scjgj .fujian.gov.cn) that POST ``channelid=229105,
+portals (gxt, sthjt, scjgj, yjj.scjgj .fujian.gov.cn; found by full-text search of public
+code, their repositories not named by the index) that POST ``channelid=229105,
 sortfield=-docorderpri,-docreltime, classsql=chnlid=N, page, prepage`` to their own
 host's ``/fjdzapp/search`` and read ``data[].doctitle, chnldocurl, docpuburl,
-docreltime`` (``"2024-05-07 10:00:00"``). No public copy of the ``list2.trsapi`` module
-itself was found: that it sends exactly ``listArgs`` + ``page`` + ``prepage`` for pages
-after ``maxStaticIndex`` is a reconstruction from the page and these requests."""
+docreltime`` (``"2024-05-07 10:00:00"``); the older TRS WAS search these parameters come
+from, ``GET /was5/web/search?channelid=…&templet=docs.jsp&sortfield=-docorderpri,-docreltime
+&classsql=chnlid%3D…&prepage=15&page=N`` answering ``{"docs": [{"title", "chnldocurl"…}]}``
+(https://github.com/bigcpp110/policy_crawl, ``spiders/moe/all/fujian.py``). No public copy
+of the ``list2.trsapi`` module itself was found: that it sends exactly ``listArgs`` +
+``page`` + ``prepage`` for pages after ``maxStaticIndex`` is a reconstruction from the
+page and these requests."""
 
 from __future__ import annotations
 
