@@ -103,6 +103,15 @@ def test_the_home_page_offers_its_disclosure_section_and_nothing_else():
     assert links == {"/zwgk/index.html": (SECTION, 70)}  # 政务公开 and 政府信息公开, once
 
 
+def test_an_image_button_is_read_by_its_alt_text():
+    page = HtmlResponse(
+        url=BASE + "/",
+        body='<a href="/xxgk/"><img src="/b.png" alt="政府信息公开"></a>'.encode(),
+        encoding="utf-8",
+    )
+    assert by_url(candidates(page)) == {"/xxgk/": (SECTION, 70)}
+
+
 def test_the_section_page_ranks_the_report_column_first():
     links = candidates(sample_page("trs", "/zwgk/index.html"))
     best = max(links, key=lambda link: link.score)
@@ -363,7 +372,18 @@ def test_the_demo_crawls_a_home_page_only_portal_and_archives_what_it_found(demo
     data, _ = demo_run
     archive = sqlite3.connect(data / "nianbao.db")
     found = archive.execute(
-        "SELECT count(*) FROM discoveries WHERE portal_id = 'sample-city' AND column_url IS NOT NULL"
-    ).fetchone()[0]
+        "SELECT department, division_code FROM discoveries"
+        " WHERE portal_id = 'sample-city' AND column_url IS NOT NULL"
+    ).fetchall()
+    agencies = archive.execute(
+        "SELECT DISTINCT r.agency FROM documents d JOIN reports r ON r.id = d.report_id"
+        " WHERE d.portal_id = 'sample-city'"
+    ).fetchall()
     archive.close()
-    assert found == 3  # the government's 年报 page and two departments' columns
+    # The government's 年报 page and its two departments' columns, under its code …
+    assert sorted(found, key=str) == sorted(
+        [(None, "410100"), ("区生态环境分局", "410100"), ("郑州市生态环境局经开分局", "410100")],
+        key=str,
+    )
+    # … and each department's report archived under the name the report prints.
+    assert sorted(a for (a,) in agencies) == ["区生态环境分局", "郑州市生态环境局经开分局"]

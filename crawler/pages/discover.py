@@ -133,7 +133,8 @@ def _compact(text: str) -> str:
 
 
 def _anchors(selector: Selector, base_url: str) -> list[tuple[str, str]]:
-    """Every ``<a href>`` as (absolute URL without fragment, compact label), in page order."""
+    """Every ``<a href>`` as (absolute URL without fragment, compact label), in page
+    order; the label is the ``title`` attribute, the text, or an image button's ``alt``."""
     anchors = []
     for anchor in selector.xpath("//a[@href]"):
         href = anchor.attrib["href"].strip()
@@ -142,7 +143,11 @@ def _anchors(selector: Selector, base_url: str) -> list[tuple[str, str]]:
         url = urljoin(base_url, href)
         if not url.startswith(("http://", "https://")):
             continue
-        label = _compact(anchor.attrib.get("title") or " ".join(anchor.xpath(".//text()").getall()))
+        label = _compact(
+            anchor.attrib.get("title")
+            or " ".join(anchor.xpath(".//text()").getall())
+            or " ".join(anchor.xpath(".//img/@alt").getall())
+        )
         anchors.append((url.split("#", 1)[0], label))
     return anchors
 

@@ -165,6 +165,7 @@ class DiscoveryMixin:
             item = discovery_item(portal, search, found)
             log_event(
                 "discovery",
+                run=self.crawler.settings.get("NIANBAO_RUN_ID"),
                 portal=portal.id,
                 department=search.department,
                 column=item.column_url,
