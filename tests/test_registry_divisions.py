@@ -211,7 +211,8 @@ def test_add_a_home_page_then_a_department_then_confirm(tmp_path):
         "320813",
     )
 
-    assert confirm_portals(rows, {row["id"]: "2026-12-02", "bj-miyun": "2026-12-02"}) == 1
+    no_url = next(r["id"] for r in rows if not r["start_urls"])
+    assert confirm_portals(rows, {row["id"]: "2026-12-02", no_url: "2026-12-02"}) == 1
     assert validate_registry_rows(tmp_path, rows) == []
 
 
