@@ -386,6 +386,76 @@ def wps_document(truth: Truth, *, second_copy: Row | None = None) -> dict:
     return {"blocks": blocks, "title": None, "method": "pdf:pdfplumber", "warnings": []}
 
 
+_FONT = "STSong-Light"
+_PAGE_WIDTH, _PAGE_HEIGHT = 595.27, 841.89
+_LEFT, _RIGHT = 60.0, 535.0
+_VALUE_X = 300.0  # the first value column of a table row; 28 pt between columns
+
+
+def _text_layer_lines(truth: Truth) -> list[tuple[str, list[str]]]:
+    """The report as a WPS PDF without ruling lines lays it out: (label, values) per line;
+    a prose line fills the measure."""
+    prose = f"{truth.year}年，{truth.overview}" * 2
+    lines: list[tuple[str, list[str]]] = [(truth.title, []), ("一、总体情况", [])]
+    lines += [(prose[i : i + 47], []) for i in range(0, len(prose), 47)]
+    lines.append(("二、主动公开政府信息情况", []))
+    for row in _active_lines(truth):
+        is_label = row[0].startswith(("第二十条", "信息内容"))
+        lines.append((" ".join(row), []) if is_label else (row[0], row[1:]))
+    for line in wps_text_layer_lines(truth):
+        words = line.split()
+        values = [w for w in words if w.isdigit()]
+        label = " ".join(w for w in words if not w.isdigit())
+        lines.append((label, values))
+    lines.append(("四、政府信息公开行政复议、行政诉讼情况", []))
+    lines += [(" ".join(row), []) for row in _REVIEW_HEADER]
+    lines.append(("", [_printed(n) for n in truth.review]))
+    lines += [(line, []) for line in _closing()]
+    return lines
+
+
+def wps_text_layer_pdf(truth: Truth) -> bytes:
+    """The report as a PDF whose tables have no ruling lines (their text is read line by
+    line): labels at the left, each value in its column, the second copy of
+    4.保护第三方合法权益 at the top of page 2, page numbers in the bottom margin.
+    Reproducible: reportlab's invariant mode."""
+    import io
+
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    if _FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(_FONT))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(_PAGE_WIDTH, _PAGE_HEIGHT), invariant=1)
+    pdf.setTitle(truth.title)
+    page, y = 1, _PAGE_HEIGHT - 80
+    repeated = "4.保护第三方合法权益"
+    seen_repeat = False
+    for label, values in _text_layer_lines(truth):
+        if label == repeated and seen_repeat or y < 90:
+            pdf.setFont(_FONT, 9)
+            pdf.drawCentredString(_PAGE_WIDTH / 2, 40, f"- {page} -")
+            pdf.showPage()
+            page, y = page + 1, _PAGE_HEIGHT - 80
+        seen_repeat = seen_repeat or label == repeated
+        pdf.setFont(_FONT, 10)
+        if label and not values and len(label) >= 47:
+            pdf.drawString(_LEFT, y, label)
+            pdf.setFont(_FONT, 10)
+        elif label:
+            pdf.drawString(_LEFT, y, label)
+        for column, value in enumerate(values):
+            pdf.drawRightString(_VALUE_X + 28 * column + 12, y, value)
+        y -= 16
+    pdf.setFont(_FONT, 9)
+    pdf.drawCentredString(_PAGE_WIDTH / 2, 40, f"- {page} -")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
 # --- 3., 4. Markdown conversions: table 4 cells split or closed up, a table-2 blank lost ---
 
 
@@ -494,8 +564,8 @@ def blank_template_table_report(truth: Truth) -> str:
 class Fixture:
     name: str  # layout_<name>.*
     layout: str  # the layout group bench/parse_eval reports it under
-    suffix: str  # html, md, txt, doc.json
-    content: str
+    suffix: str  # html, md, txt, doc.json, pdf
+    content: str | bytes
     expected: dict
     shape: str  # what the rendering shows, for the .source.txt
 
@@ -540,6 +610,18 @@ def fixtures() -> list[Fixture]:
             "with its numbers on the third, the page broken after 4.保护第三方合法权益 which "
             "the next page prints again, （六）其他处理 as one row (2019 style) in a 2021 "
             "table (issue 12 layout 2).",
+        )
+    )  # fmt: skip
+    as_pdf = copy.deepcopy(wps)
+    as_pdf.agency = "某县农业农村局"
+    as_pdf.extra = {"warnings_contain": ["mixed_template", "t3_row_twice"]}
+    found.append(
+        Fixture(
+            "wps_text_layer_pdf", "WPS PDF text layer", "pdf", wps_text_layer_pdf(as_pdf),
+            expected_form(as_pdf),
+            "the same report as a PDF whose tables have no ruling lines, read through the PDF "
+            "extractor: the text layer gives table 3 line by line in layout order, and joins "
+            "the rows that reach the right edge of a page into one paragraph.",
         )
     )  # fmt: skip
     differing = copy.deepcopy(wps)
@@ -727,7 +809,7 @@ def write_layout_fixtures(directory: Path = REPORTS_DIR) -> list[Path]:
     written = []
     for fixture in fixtures():
         stem = directory / f"layout_{fixture.name}"
-        files = {
+        files: dict[str, str | bytes] = {
             f"{stem}.{fixture.suffix}": fixture.content,
             f"{stem}.expected.json": json.dumps(
                 {"layout": fixture.layout, **fixture.expected}, ensure_ascii=False, indent=1
@@ -735,7 +817,10 @@ def write_layout_fixtures(directory: Path = REPORTS_DIR) -> list[Path]:
             + "\n",
             f"{stem}.source.txt": source_text(fixture),
         }
-        for path, text in files.items():
-            Path(path).write_text(text, encoding="utf-8")
+        for path, content in files.items():
+            if isinstance(content, bytes):
+                Path(path).write_bytes(content)
+            else:
+                Path(path).write_text(content, encoding="utf-8")
             written.append(Path(path))
     return written

@@ -1,12 +1,14 @@
-"""Page text with its headings and table rows run together into one line.
+"""Page text with its headings and table rows run together.
 
 Mirrors and archives keep a report's page as its text, headings, paragraphs and every
-table cell run together (``…一、总体情况2021年，我区…三、收到和处理政府信息公开申请情况
-（本列数据…）…一、本年新收政府信息公开申请数量640020470二、上年结转…``). Such a line is cut
-back into lines where the template's own words begin: the six section headings (a line of
-their own), and inside section 二 and 三 the labels of the table's blocks and rows, each
-starting the line that holds its numbers. A line naming fewer than two section headings
-is left whole.
+table cell run together on one line (``…一、总体情况2021年，我区…三、收到和处理政府信息公开
+申请情况（本列数据…）…一、本年新收政府信息公开申请数量640020470二、上年结转…``); a PDF's
+text layer joins a table's rows into one paragraph where they reach its right edge. Such
+a line is cut back into lines where the template's own words begin: a section heading (a
+line of its own) where the line names two, or where a table row runs into it; inside
+sections 二 and 三 the labels of the table's blocks and rows, each starting the line that
+holds its numbers — every label after a heading of the same line, else where a line names
+two labels or more. Any other line is left whole.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ _TABLE3_LABEL = re.compile(
     r"|\d[.．、](?:属于|其他法律|危及|保护第三方|本机关不掌握|没有现成|补正后|信访|重复申请"
     r"|要求提供|无正当理由|要求行政机关|申请人无正当|申请人逾期|其他(?=\s*\d))"
 )
-_LABELS_OF_SECTION = {"二": _TABLE2_LABEL, "三": _TABLE3_LABEL}
+# The labels of the table of a section, by the numeral of its heading and by its key.
+_LABELS = {"二": _TABLE2_LABEL, "三": _TABLE3_LABEL}
+_LABELS_OF_SECTION = {"active_disclosure": _TABLE2_LABEL, "applications": _TABLE3_LABEL}
+_ENDS_IN_A_NUMBER = re.compile(r"\d\s*$")
 
 
 def _cut(text: str, starts: list[int]) -> list[str]:
@@ -35,22 +40,28 @@ def _cut(text: str, starts: list[int]) -> list[str]:
     return [piece.strip() for piece in pieces if piece.strip()]
 
 
-def split_run_together(text: str) -> list[str]:
+def _rows(body: str, labels: re.Pattern[str] | None, least: int) -> list[str]:
+    if not body.strip():
+        return []
+    starts = [m.start() for m in labels.finditer(body)] if labels else []
+    return _cut(body, starts) if len(starts) >= least else [body]
+
+
+def split_run_together(text: str, section: str | None = None) -> list[str]:
     """``text`` as the lines its run-together headings and table rows began; ``[text]``
-    for an ordinary paragraph."""
+    for an ordinary paragraph. ``section``: the key of the section the text stands in."""
     headings = list(_SECTION.finditer(text))
-    if len(headings) < 2:
-        return [text]
-    lines = _cut(text, [h.start() for h in headings])
-    result: list[str] = []
-    for line in lines:
-        heading = _SECTION.match(line)
-        if not heading:
-            result.append(line)
-            continue
-        result.append(heading[0])
-        body = line[heading.end() :]
-        labels = _LABELS_OF_SECTION.get(heading[0][0])
-        starts = [m.start() for m in labels.finditer(body)] if labels else []
-        result += _cut(body, starts)
-    return result
+    cuts = [
+        h.start()
+        for h in headings
+        if len(headings) >= 2 or _ENDS_IN_A_NUMBER.search(text[: h.start()])
+    ]
+    lines: list[str] = []
+    for piece in _cut(text, cuts):
+        heading = _SECTION.match(piece) if cuts else None
+        if heading:
+            lines.append(heading[0])
+            lines += _rows(piece[heading.end() :], _LABELS.get(heading[0][0]), least=1)
+        else:
+            lines += _rows(piece, _LABELS_OF_SECTION.get(section or ""), least=2)
+    return lines

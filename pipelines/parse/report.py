@@ -138,7 +138,7 @@ def _route(
                         rows[context].append(groups[context])
                     groups[context].rows.append(row)
             continue
-        for text in split_run_together(block.text):
+        for text in split_run_together(block.text, section):
             key = meta.heading_key(text)
             number = meta.top_heading_number(text)
             if key:
