@@ -175,15 +175,39 @@ def crawl(
         fail(f"run {summary.run_id} {summary.status}: {summary.reason}")
 
 
+def redis_option(required: bool):
+    return click.option(
+        "--redis",
+        "redis_url",
+        required=required,
+        metavar="URL",
+        envvar="NIANBAO_REDIS",
+        show_envvar=True,
+        help="The Redis server of the work queue, e.g. redis://queue.example:6379/0.",
+    )
+
+
+def open_queue(url: str):
+    """A Redis client, or exit with one line when the server does not answer."""
+    from archive.distributed.queue import QueueUnavailable, connect
+
+    try:
+        return connect(url)
+    except QueueUnavailable as error:
+        fail(str(error))
+
+
 @cli.command()
 @data_option
 @click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")
 @click.option(
     "--time-limit", type=int, default=DOCUMENT_TIME_LIMIT, show_default=True, help=TIME_LIMIT_HELP
 )
-def reprocess(data_dir: Path, workers: int | None, time_limit: int) -> None:
+@redis_option(required=False)
+def reprocess(data_dir: Path, workers: int | None, time_limit: int, redis_url: str | None) -> None:
     """Re-extract and re-parse every stored raw document with the current code, in
-    parallel, and print what changed."""
+    parallel (with --redis: by the workers, the writer applying the results), and print
+    what changed."""
     from archive import ARCHIVE_FILE, RAW_FILE
     from archive.changes import compare_archives, describe_changes, frozen_archive
     from archive.nightly import RunLocked, run_lock
@@ -191,17 +215,33 @@ def reprocess(data_dir: Path, workers: int | None, time_limit: int) -> None:
 
     if not (data_dir / RAW_FILE).exists():
         fail(f"no raw store at {data_dir / RAW_FILE}: nothing to reprocess")
-    try:
-        with run_lock(data_dir), frozen_archive(data_dir) as before:
-            summary = process_pending(
-                data_dir, everything=True, workers=workers or all_cores(), time_limit=time_limit
-            )
-            changes = compare_archives(before, data_dir / ARCHIVE_FILE)
-    except RunLocked as error:
-        fail(str(error))
+    if redis_url:
+        from archive.distributed.queue import RunBusy
+        from archive.distributed.reprocess import reprocess_through_workers
+
+        client = open_queue(redis_url)
+        try:
+            with frozen_archive(data_dir) as before:
+                counts = reprocess_through_workers(client, data_dir)
+                changes = compare_archives(before, data_dir / ARCHIVE_FILE)
+        except RunBusy as error:
+            fail(str(error))
+    else:
+        try:
+            with run_lock(data_dir), frozen_archive(data_dir) as before:
+                summary = process_pending(
+                    data_dir,
+                    everything=True,
+                    workers=workers or all_cores(),
+                    time_limit=time_limit,
+                )
+                changes = compare_archives(before, data_dir / ARCHIVE_FILE)
+        except RunLocked as error:
+            fail(str(error))
+        counts = vars(summary)
     click.echo(
-        f"reprocessed {summary.documents} documents: {summary.reports} read as reports, "
-        f"{summary.failed} failed"
+        f"reprocessed {counts['documents']} documents: {counts['reports']} read as reports, "
+        f"{counts['failed']} failed"
     )
     for line in describe_changes(changes):
         click.echo(line)
@@ -252,6 +292,118 @@ def discover(data_dir: Path) -> None:
         click.echo(
             f"nianbao: no report column found: {name} ({row['requests']} requests)", err=True
         )
+
+
+@cli.command()
+@redis_option(required=True)
+@click.option(
+    "--registry",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A portal registry CSV (default: the bundled crawler/portals.csv).",
+)
+@click.option("--portal", "portal_ids", multiple=True, help="Queue only this portal id (repeat).")
+def enqueue(redis_url: str, registry: Path | None, portal_ids: tuple[str, ...]) -> None:
+    """Queue the registry's portals for `nianbao worker`s to crawl (one run, until every
+    queued portal is done; a portal already queued in it is not queued twice)."""
+    from archive.distributed.queue import CRAWL, PORTALS, RunBusy
+    from archive.distributed.queue import enqueue as queue_jobs
+    from archive.nightly import new_run_id, select_portals
+
+    try:
+        portals = select_portals(registry, set(portal_ids))
+    except ValueError as error:
+        fail(str(error))
+    client = open_queue(redis_url)
+    jobs = [(portal.id, {"portal": portal.row()}) for portal in portals]
+    try:
+        run, added = queue_jobs(client, PORTALS, CRAWL, jobs, new_run_id())
+    except RunBusy as error:
+        fail(str(error))
+    click.echo(f"run {run}: {added} portals queued, {len(jobs) - added} were already")
+
+
+@cli.command()
+@redis_option(required=True)
+@click.option(
+    "--allow-private-hosts",
+    is_flag=True,
+    envvar="NIANBAO_ALLOW_PRIVATE_HOSTS",
+    help="Allow loopback and private addresses (demo and tests only).",
+)
+@click.option("--workers", type=int, default=None, help="Extraction worker processes.")
+@click.option("--follow", is_flag=True, help="Keep waiting for work when the queue is empty.")
+@click.option(
+    "--time-limit", type=int, default=DOCUMENT_TIME_LIMIT, show_default=True, help=TIME_LIMIT_HELP
+)
+@click.option(
+    "--set",
+    "set_pairs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=30 (repeat).",
+)
+@click.option("--verbose", is_flag=True, help="Also show Scrapy's own log (INFO).")
+def worker(
+    redis_url: str,
+    allow_private_hosts: bool,
+    workers: int | None,
+    follow: bool,
+    time_limit: int,
+    set_pairs: tuple[str, ...],
+    verbose: bool,
+) -> None:
+    """Crawl queued portals one at a time, extract and parse what was kept, and send
+    it all to the writer; exits when no job is left (unless --follow)."""
+    import redis
+
+    from archive.distributed.queue import QueueUnavailable
+    from archive.distributed.worker import run_worker
+    from nianbao_common.events import configure_events
+
+    settings = parse_settings(set_pairs)
+    client = open_queue(redis_url)
+    configure_events()
+    try:
+        run_worker(
+            client,
+            redis_url,
+            workers=workers,
+            follow=follow,
+            allow_private_hosts=allow_private_hosts,
+            time_limit=time_limit,
+            log_level="INFO" if verbose else "ERROR",
+            settings=settings,
+        )
+    except (QueueUnavailable, redis.RedisError) as error:
+        fail(f"worker stopped: {error}")
+
+
+@cli.command()
+@redis_option(required=True)
+@data_option
+@click.option("--until-done", is_flag=True, help="Exit once no run is left in the queue.")
+def write(redis_url: str, data_dir: Path, until_done: bool) -> None:
+    """Be the one writer of DATA: keep what workers send in the raw store, publish the
+    archive when a run is over, record the run."""
+    import signal
+
+    import redis
+
+    from archive.distributed.writer import run_writer
+    from archive.nightly import RunLocked
+    from nianbao_common.events import configure_events
+
+    client = open_queue(redis_url)
+    configure_events()
+    # A service stop: leave by the normal way out (an archive being staged is removed;
+    # what was not acknowledged is read again on restart).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
+    try:
+        run_writer(client, data_dir, until_done=until_done)
+    except RunLocked as error:
+        fail(str(error))
+    except redis.RedisError as error:
+        fail(f"writer stopped: Redis: {error}")
 
 
 @cli.group()

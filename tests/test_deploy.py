@@ -79,3 +79,58 @@ def test_github_workflow_crawls_nightly_and_publishes():
     commands = " ".join(step.get("run", "") for step in workflow["jobs"]["crawl"]["steps"])
     assert "nianbao crawl" in commands
     assert "datasette publish" in commands
+
+
+def test_worker_template_follows_the_queue_and_restarts():
+    service = unit("nianbao-worker@.service")["Service"]
+    assert "/.venv/bin/nianbao worker --follow" in service["ExecStart"]
+    assert service["EnvironmentFile"] == "/etc/nianbao/queue.env"  # NIANBAO_REDIS
+    assert service["Restart"] == "always"
+    assert service["KillSignal"] == "SIGTERM"
+    assert "%i" in unit("nianbao-worker@.service")["Unit"]["Description"]
+
+
+def test_writer_service_is_the_one_writer_of_the_data_directory():
+    service = unit("nianbao-writer.service")["Service"]
+    assert service["ExecStart"].endswith("/.venv/bin/nianbao write")
+    assert service["EnvironmentFile"] == "/etc/nianbao/queue.env"
+    assert service["Environment"].startswith("NIANBAO_DATA=")
+    assert service["Restart"] == "always"
+
+
+def test_redis_settings_keep_the_queue(tmp_path):
+    """Debian's redis-server accepts the file and runs with what the queue needs."""
+    from redis import Redis, RedisError
+
+    from tests.fixtures.redis_server import REDIS_SERVER, free_port, wait_for
+
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        [REDIS_SERVER, str(DEPLOY / "redis-nianbao.conf"), "--port", str(port),
+         "--dir", str(tmp_path), "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        client = Redis(port=port)
+
+        def answers() -> bool:
+            try:
+                return client.ping()
+            except RedisError:  # still starting
+                return False
+
+        wait_for(answers, 10, "redis-server with deploy/redis-nianbao.conf")
+        settings = {
+            key: client.config_get(key)[key]
+            for key in ("appendonly", "appendfsync", "maxmemory-policy")
+        }
+        assert settings == {
+            "appendonly": "yes",
+            "appendfsync": "everysec",
+            "maxmemory-policy": "noeviction",
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
