@@ -64,7 +64,6 @@ class Search:
     spent: int = 0
     columns: list[Found] = field(default_factory=list)
     fallbacks: list[tuple[Found, Any]] = field(default_factory=list)  # (column, its page)
-    ended: bool = False
     _frontier: list[tuple[int, int, Visit]] = field(default_factory=list)
     _order: int = 0
 
@@ -92,11 +91,11 @@ class Search:
         """End the search. When no page said it is the column, the pages that listed
         reports without saying so become the columns: those (column, page) are returned,
         to be read now."""
-        self.ended = True
+        fallbacks, self.fallbacks = self.fallbacks, []  # their pages are held no longer
         if self.columns:
             return []
-        self.columns = [found for found, _ in self.fallbacks]
-        return self.fallbacks
+        self.columns = [found for found, _ in fallbacks]
+        return fallbacks
 
 
 def start_search(

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.discovery import Search, Visit, start_search
+from crawler.discovery import Found, Search, Visit, start_search
 from crawler.pages.common import readable
 from crawler.pages.discover import (
     COLUMN,
@@ -211,6 +211,17 @@ def test_the_budget_counts_every_request_and_a_page_is_queued_once_per_portal():
     assert [v.url for v in iter(department.next_visit, None)] == ["/d"]
 
 
+def test_with_no_named_column_the_pages_that_listed_reports_are_read_as_columns():
+    search = start_search("p", ["/"], everywhere, budget=5, seen=set())
+    home = Found("/", "nextlink", "plain list", 1, None)
+    search.fallbacks.append((home, "the home page"))
+    assert search.finish() == [(home, "the home page")] and search.columns == [home]
+    named = start_search("p", ["/"], everywhere, budget=5, seen=set())
+    named.columns.append(Found("/nb/", "trs", "createPageHTML", 2, "/"))
+    named.fallbacks.append((home, "the home page"))
+    assert named.finish() == [] and [c.url for c in named.columns] == ["/nb/"]
+
+
 def test_pages_off_the_portal_are_never_queued():
     search = Search("p", 5, lambda url: url.startswith("http://a.gov.cn/"), set())
     search.offer(Visit("http://www.gov.cn/", SECTION, 1), 70)
@@ -364,6 +375,22 @@ def test_discovery_obeys_robots_txt_and_records_that_it_found_nothing(tmp_path):
     (row,) = discoveries(tmp_path / "data")
     assert row["column_url"] is None and row["requests"] == 2  # the home page, /zwgk/ refused
     assert summary["portals"]["sample-trs"] == "ok"
+
+
+def test_a_list_that_does_not_name_itself_is_crawled_when_nothing_better_is_found(tmp_path):
+    registry = (SAMPLE_PORTAL_ROOT / "registry-auto.csv").read_text(encoding="utf-8")
+    registry = registry.replace("http://{generic}/,", "http://{generic}/zfxxgk/ndbg/index.html,")
+    root = copy_portal(tmp_path, registry)
+    column = root / "generic" / "zfxxgk" / "ndbg" / "index.html"
+    column.write_text(column.read_text("utf-8").replace("政府信息公开年报", "信息公开"), "utf-8")
+    with serve_sample_portal(root) as portal:
+        crawl(portal, tmp_path / "data", "fallback-1", portal_ids=["sample-generic"])
+        kept = kept_documents(tmp_path / "data", "sample-generic")
+        found = {(site_path(row["url"], portal, "generic"), row["kind"]) for row in kept}
+    expected = PORTALS["sample-generic"]["documents"]
+    assert found == {(d["path"], d["kind"]) for d in expected}
+    (row,) = discoveries(tmp_path / "data")
+    assert row["column_url"].endswith("/zfxxgk/ndbg/index.html") and row["requests"] == 1
 
 
 def test_the_demo_crawls_a_home_page_only_portal_and_archives_what_it_found(demo_run):

@@ -157,8 +157,7 @@ class DiscoveryMixin:
             yield from self._next_discovery(portal, department)
 
     def _end_search(self, portal: Portal, search: Search) -> Iterator[Request | Discovery]:
-        if search.ended:
-            return
+        self._searches.pop((portal.id, search.department), None)
         for found, page in search.finish():  # no column named itself: the fallbacks
             yield from self.follow_list(page, portal, found.cms)
         for found in search.columns or [None]:
