@@ -144,10 +144,10 @@ def _printed(number: int | float | None) -> str:
     return "" if number is None else f"{number:g}" if isinstance(number, float) else str(number)
 
 
-def expected_form(truth: Truth, *, nulls: dict[str, list[str]] | None = None) -> dict:
-    """The parsed form the rendering must give: the truth, with the cells ``nulls`` names
-    (``{"applications.granted": ["total"], "review_litigation.administrative_review":
-    ["upheld"], "active_disclosure.regulations": ["issued"]}``) null."""
+def expected_form(truth: Truth, *, left_blank: dict[str, str] | None = None) -> dict:
+    """The parsed form the rendering must give: the truth, with the rows ``left_blank``
+    names (``"review_litigation.administrative_review"``: why) null — printed, but the
+    rendering does not show their numbers' places."""
     form = {
         "agency": truth.agency,
         "year": truth.year,
@@ -164,10 +164,11 @@ def expected_form(truth: Truth, *, nulls: dict[str, list[str]] | None = None) ->
         },
         "sections": {"overview": truth.overview[:20]},
     }
-    for path, keys in (nulls or {}).items():
+    for path in left_blank or {}:
         table, row = path.split(".")
-        for key in keys:
-            form[table][row][key] = None
+        form[table][row] = dict.fromkeys(form[table][row])
+    if left_blank:
+        form["left_blank"] = left_blank
     form.update(truth.extra)
     return form
 
@@ -570,8 +571,14 @@ class Fixture:
     shape: str  # what the rendering shows, for the .source.txt
 
 
-def _nulls_all(table: str, keys: list[str], columns: tuple[str, ...]) -> dict[str, list[str]]:
-    return {f"{table}.{key}": list(columns) for key in keys}
+def _variant(source: Truth, agency: str, *warnings: str, **fields) -> Truth:
+    """A copy of ``source`` under another agency, whose parse must warn ``warnings``."""
+    truth = copy.deepcopy(source)
+    truth.agency = agency
+    truth.extra = {"warnings_contain": list(warnings)}
+    for name, value in fields.items():
+        setattr(truth, name, value)
+    return truth
 
 
 def fixtures() -> list[Fixture]:
@@ -612,9 +619,7 @@ def fixtures() -> list[Fixture]:
             "table (issue 12 layout 2).",
         )
     )  # fmt: skip
-    as_pdf = copy.deepcopy(wps)
-    as_pdf.agency = "某县农业农村局"
-    as_pdf.extra = {"warnings_contain": ["mixed_template", "t3_row_twice"]}
+    as_pdf = _variant(wps, "某县农业农村局", "mixed_template", "t3_row_twice")
     found.append(
         Fixture(
             "wps_text_layer_pdf", "WPS PDF text layer", "pdf", wps_text_layer_pdf(as_pdf),
@@ -624,9 +629,7 @@ def fixtures() -> list[Fixture]:
             "the rows that reach the right edge of a page into one paragraph.",
         )
     )  # fmt: skip
-    differing = copy.deepcopy(wps)
-    differing.agency = "某县水利局"
-    differing.extra = {"warnings_contain": ["t3_row_twice_by_arithmetic"]}
+    differing = _variant(wps, "某县水利局", "t3_row_twice_by_arithmetic")
     found.append(
         Fixture(
             "wps_row_twice_differing", "WPS PDF text layer", "doc.json",
@@ -638,48 +641,46 @@ def fixtures() -> list[Fixture]:
             "lets the columns add up to （七）总计.",
         )
     )  # fmt: skip
-    undecided = copy.deepcopy(wps)
-    undecided.agency = "某县林业局"
+    undecided = _variant(wps, "某县林业局", "t3_row_twice_undecided")
     undecided.applications["total_processed"] = (211, 1, 0, 0, 0, 0, 212)
-    undecided.extra = {
-        "warnings_contain": ["t3_row_twice_undecided"],
-        "checks": [{"rule": "applications.balance", "ok": False}],
-    }
+    undecided.extra["checks"] = [{"rule": "applications.balance", "ok": False}]
     found.append(
         Fixture(
             "wps_row_twice_undecided", "WPS PDF text layer", "doc.json",
             json.dumps(wps_document(undecided, second_copy=(4, 0, 0, 0, 0, 0, 4)),
                        ensure_ascii=False, indent=1),
-            expected_form(undecided, nulls=_nulls_all(
-                "applications", ["denied_third_party_rights"], COLUMNS)),
+            expected_form(undecided, left_blank={
+                "applications.denied_third_party_rights":
+                    "printed twice (3 … 3, 4 … 4); no identity of the table tells which"}),
             "as layout_wps_text_layer, the row printed twice differently (3 … 3 and "
             "4 … 4) in a report whose own 总计 (211, 212) breaks the balance whichever copy "
             "is right: no identity tells the copies apart, the row is null.",
         )
     )  # fmt: skip
     # 3 — table 4 with cells split, closed up, or one value only
-    split_review = base_truth()
-    split_review.agency = "某市司法局"
-    split_review.review = _row(12, 3, 0, 1, 16, 10, 0, 0, 0, 10, 1, 0, 0, 0, 1)
-    split_review.extra = {"warnings_contain": ["t4_aligned_by_arithmetic"]}
+    split_review = _variant(
+        base_truth(), "某市司法局", "t4_aligned_by_arithmetic",
+        review=_row(12, 3, 0, 1, 16, 10, 0, 0, 0, 10, 1, 0, 0, 0, 1),
+    )  # fmt: skip
     found.append(
         Fixture(
             "review_split_cells", "table 4 value count (Markdown)", "md",
             markdown_report(split_review, review_cells=[
                 "1", "2", "3", "0", "1", "1", "6", "1", "0", "0", "0", "0", "10", "1", "0",
                 "0", "0", "1"]),
-            expected_form(split_review, nulls={
-                "review_litigation.administrative_review": list(MEASURES)}),
+            expected_form(split_review, left_blank={
+                "review_litigation.administrative_review":
+                    "1 2 3 0 1 1 6 adds up as 12 3 0 1 16 and as 1 2 3 0 6"}),
             "a PDF-to-Markdown conversion of table 4 that split three cells into their "
             "digits (12 → 1 | 2, 16 → 1 | 6, 10 → 1 | 0): 18 values for 15 columns "
             "(issue 12 layout 3). The two 行政诉讼 groups add up in one alignment only; "
             "行政复议 in two (12 3 0 1 16, or 1 2 3 0 6 with two stray 1s): it stays null.",
         )
     )  # fmt: skip
-    total_split = base_truth()
-    total_split.agency = "某市民政局"
-    total_split.review = _row(9, 3, 0, 1, 13, 2, 0, 1, 0, 3, 1, 0, 0, 0, 1)
-    total_split.extra = {"warnings_contain": ["t4_aligned_by_arithmetic"]}
+    total_split = _variant(
+        base_truth(), "某市民政局", "t4_aligned_by_arithmetic",
+        review=_row(9, 3, 0, 1, 13, 2, 0, 1, 0, 3, 1, 0, 0, 0, 1),
+    )  # fmt: skip
     found.append(
         Fixture(
             "review_split_total", "table 4 value count (Markdown)", "md",
@@ -691,59 +692,56 @@ def fixtures() -> list[Fixture]:
             "one alignment in which every group adds up (issue 12 layout 3).",
         )
     )  # fmt: skip
-    closed = base_truth()
-    closed.agency = "某市审计局"
-    closed.review = _row(3, 1, None, 1, 5, 2, 0, 1, 0, 3, 1, 0, 0, 0, 1)
-    closed.extra = {"warnings_contain": ["t4_aligned_by_arithmetic"]}
+    closed = _variant(
+        base_truth(), "某市审计局", "t4_aligned_by_arithmetic",
+        review=_row(3, 1, None, 1, 5, 2, 0, 1, 0, 3, 1, 0, 0, 0, 1),
+    )  # fmt: skip
     found.append(
         Fixture(
             "review_cell_closed_up", "table 4 value count (Markdown)", "md",
             markdown_report(closed, review_cells=[
                 _printed(n) for n in closed.review if n is not None]),
-            expected_form(closed, nulls={"review_litigation.administrative_review": list(MEASURES)}),
+            expected_form(closed, left_blank={
+                "review_litigation.administrative_review":
+                    "a blank closed up: it may stand in any of the five cells"}),
             "a conversion that dropped table 4's one blank cell (行政复议 其他结果): 14 values "
             "for 15 columns; the blank can stand anywhere in 行政复议, whose cells stay null, "
             "the two 行政诉讼 groups add up only where they are (issue 12 layout 3).",
         )
     )  # fmt: skip
-    one = base_truth()
-    one.agency = "某市统计局"
-    one.extra = {"warnings_contain": ["t4_value_count"]}
+    one = _variant(base_truth(), "某市统计局", "t4_value_count")
     found.append(
         Fixture(
             "review_one_value", "table 4 value count (Markdown)", "md",
             markdown_report(one, review_cells=["5"]),
-            {**expected_form(one, nulls=_nulls_all("review_litigation", list(GROUPS), MEASURES)),
+            {**expected_form(one, left_blank={
+                f"review_litigation.{group}": "one value (5) for 15 cells" for group in GROUPS}),
              "status": "partial"},
             "table 4's data row converted to a single value (5) for 15 columns: no place "
             "for it can be told, the table is null (issue 12 layout 3, fewer values).",
         )
     )  # fmt: skip
     # 4 — two numbers in a three-column table-2 row
-    two = base_truth()
-    two.agency = "某市交通运输局"
-    two.active["regulations"] = {"issued": None, "repealed": None, "in_force": None}
-    two.extra = {"warnings_contain": ["t2_fewer_values"]}
+    two = _variant(base_truth(), "某市交通运输局", "t2_fewer_values")
     found.append(
         Fixture(
             "active_two_numbers", "table 2 blank closed up (Markdown)", "md",
             markdown_report(two, active_rows={"规章": ["22", "235"]}),
-            expected_form(two),
+            expected_form(two, left_blank={
+                "active_disclosure.regulations": "22 and 235 under three measures"}),
             "a conversion that printed `规章 | 22 | 235 |` under the three measures 本年制发件数 "
             "本年废止件数 现行有效件数: one blank was closed up and nothing tells which "
             "(issue 12 layout 4). Expected: null, never by position.",
         )
     )  # fmt: skip
     # 5 — digits glued
-    glued = base_truth()
-    glued.agency = "某区卫生健康委员会"
-    glued.active["normative_documents"] = {"issued": None, "repealed": None, "in_force": None}
-    glued.extra = {"warnings_contain": ["glued_decoded"]}
+    glued = _variant(base_truth(), "某区卫生健康委员会", "glued_decoded", "glued_ambiguous")
     found.append(
         Fixture(
             "glued_digits", "flattened text, digits glued", "txt",
             glued_report(glued),
-            expected_form(glued),
+            expected_form(glued, left_blank={
+                "active_disclosure.normative_documents": "5125 cuts as 5 1 25, 5 12 5, 51 2 5"}),
             "the report's page text with its tables run together and the digits of "
             "neighbouring cells glued (一、本年新收政府信息公开申请数量21710000218). Table 3 "
             "and 4 have one cut that makes every identity hold; 行政规范性文件5125 (5 1 25) "
@@ -776,9 +774,7 @@ def fixtures() -> list[Fixture]:
         )
     )  # fmt: skip
     # 7 — a 2018 report with a template-like table left blank
-    old = base_truth()
-    old.agency = "某县人民政府办公室"
-    old.year = 2018
+    old = _variant(base_truth(), "某县人民政府办公室", "pre2019_tables_not_read", year=2018)
     found.append(
         Fixture(
             "pre2019_blank_template_table", "pre-2019 reports", "md",
@@ -786,7 +782,7 @@ def fixtures() -> list[Fixture]:
             {"agency": old.agency, "year": 2018, "template": None, "status": "pre2019",
              "is_report": True, "active_disclosure": {}, "applications": {},
              "review_litigation": {}, "sections": {"overview": old.overview[:20]},
-             "warnings_contain": ["pre2019_tables_not_read"]},
+             **old.extra},
             "a report on 2018 whose statistics table carries the labels of the 2019 template "
             "with every cell blank (issue 15 item 3: such reports came out template 2019, "
             "status complete, all statistics blank).",

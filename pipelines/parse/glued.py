@@ -98,9 +98,11 @@ def decode(
     if not total or total > MAX_COMBINATIONS:
         return None
     keys = list(options)
-    holding = [
-        choice
-        for choice in product(*(options[key] for key in keys))
-        if table_holds(dict(zip(keys, choice, strict=True)))
-    ]
-    return dict(zip(keys, holding[0], strict=True)) if len(holding) == 1 else None
+    holding: list[dict[str, Cut]] = []
+    for choice in product(*(options[key] for key in keys)):
+        cut = dict(zip(keys, choice, strict=True))
+        if table_holds(cut):
+            holding.append(cut)
+            if len(holding) > 1:
+                return None
+    return holding[0] if holding else None
