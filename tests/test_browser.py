@@ -1,22 +1,37 @@
-"""What a person sees: Debian's chromium, headless, on the sample site. Screenshots go
-to test-artifacts/ (gitignored)."""
+"""What a journalist sees: Debian's chromium, headless, walking the demo archive from the
+front door to a search, a report, its archived copies, the agency's page, a question and
+its spreadsheet download. Screenshots of every step go to test-artifacts/ (gitignored).
+
+The demo's archived pages carry no script, so one archived page is added to a copy of
+the demo's data (through the raw store, as the crawler keeps a page): a portal page whose
+``<script>`` would retitle it and add an element if it ran."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import shutil
 import tempfile
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
-from tests import test_site
-from tests.test_site import archive_rows, reports_containing
+from archive.rawstore import RawStore
+from tests.test_site import archive_rows, reports_containing, start_datasette
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PHONE_WIDTH = 400
+TWO_CHARACTER_WORD = "处罚"
+UTF8_BOM = "\ufeff"
 
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.skip("Debian's chromium and chromium-driver are not installed", allow_module_level=True)
@@ -25,13 +40,73 @@ webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
-# The sample site of test_site, started again for this module.
-data_dir = test_site.data_dir
-site = test_site.site
+SCRIPTED_PAGE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>存档页面</title></head>
+<body><h1>政府信息公开工作年度报告（门户页面）</h1>
+<p id="text">这是门户页面的正文。</p>
+<script>document.title = "script ran"; document.body.insertAdjacentHTML("beforeend", '<p id="ran">ran</p>');</script>
+</body></html>""".encode()
+
+
+def add_scripted_page(data_dir: Path, report_id: str) -> str:
+    """Keep a portal page with a script in the raw store and list it as a copy of the
+    report; return its sha256."""
+    url = "http://127.0.0.1/portal/page-with-script.html"
+    store = RawStore(data_dir / "raw.db")
+    sha256, _ = store.put(url=url, body=SCRIPTED_PAGE, headers={"Content-Type": "text/html"})
+    store.db.close()
+    archive = sqlite_utils.Database(data_dir / "nianbao.db")
+    archive["documents"].insert(
+        {
+            "id": f"scripted-{sha256[:12]}",
+            "report_id": report_id,
+            "url": url,
+            "format": "html",
+            "content_type": "text/html; charset=utf-8",
+            "sha256": sha256,
+            "size": len(SCRIPTED_PAGE),
+            "fetched_at": "2026-01-01T00:00:00Z",
+            "kind": "report_page",
+            "is_report": 0,
+        }
+    )
+    archive.close()
+    return sha256
 
 
 @pytest.fixture(scope="module")
-def browser():
+def journey(demo_run, tmp_path_factory) -> dict:
+    """A copy of the demo's data with the scripted page added to the report (with a PDF
+    copy) that the search word finds."""
+    data_dir = tmp_path_factory.mktemp("journey") / "data"
+    shutil.copytree(demo_run[0], data_dir, ignore=shutil.ignore_patterns("*.lock", "jobs"))
+    hits = reports_containing(data_dir, TWO_CHARACTER_WORD)
+    archive = sqlite_utils.Database(data_dir / "nianbao.db")
+    with_pdf = {
+        row["report_id"]
+        for row in archive.query("SELECT report_id FROM documents WHERE format = 'pdf'")
+    }
+    archive.close()
+    report_id = sorted(hits & with_pdf)[0]
+    return {
+        "data": data_dir,
+        "report": report_id,
+        "scripted": add_scripted_page(data_dir, report_id),
+    }
+
+
+@pytest.fixture(scope="module")
+def site(journey):
+    yield from start_datasette(journey["data"])
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(downloads):
     profile = tempfile.mkdtemp(prefix="nianbao-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -44,7 +119,8 @@ def browser():
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=1280,1600",
+        "--hide-scrollbars",
+        "--window-size=1280,1000",
         f"--user-data-dir={profile}",
     ):
         options.add_argument(flag)
@@ -52,6 +128,9 @@ def browser():
         service=webdriver.ChromeService(executable_path=str(CHROMEDRIVER)), options=options
     )
     driver.set_page_load_timeout(60)
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     try:
         yield driver
     finally:
@@ -59,69 +138,135 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def screenshot(driver, name: str) -> Path:
+def screenshot(driver, name: str, width: int = 1280) -> Path:
+    """The whole page at ``width`` pixels, saved as test-artifacts/<name>.png."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    height = driver.execute_script("return document.body.scrollHeight")
-    driver.set_window_size(1280, min(max(height, 800), 6000))
+    driver.set_window_size(width, 1000)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(max(height, 800), 6000))
     driver.save_screenshot(str(path))
+    driver.set_window_size(1280, 1000)
     return path
 
 
-def submit_search(driver, box, words: str) -> None:
-    """Type into a search box and submit, as a person would; wait for the results."""
-    box.send_keys(words)
-    box.submit()
-    WebDriverWait(driver, 30).until(
-        lambda d: (
-            "/nianbao/report_search" in d.current_url
-            and d.execute_script("return document.readyState") == "complete"
-        )
+def page_width_on_a_phone(driver) -> int:
+    """How wide the page is laid out on a phone (more than the screen: it scrolls sideways)."""
+    driver.set_window_size(PHONE_WIDTH, 900)
+    width = driver.execute_script("return document.documentElement.scrollWidth")
+    driver.set_window_size(1280, 1000)
+    return width
+
+
+def wait_for(driver, condition, timeout: float = 30):
+    WebDriverWait(driver, timeout).until(
+        lambda d: condition(d) and d.execute_script("return document.readyState") == "complete"
     )
 
 
-def result_ids(driver) -> set[str]:
-    links = driver.find_elements(By.CSS_SELECTOR, "table.rows-and-columns a[href*='/reports/']")
-    return {link.text for link in links}
+def open_link(driver, link) -> None:
+    before = driver.current_url
+    link.click()
+    wait_for(driver, lambda d: d.current_url != before)
 
 
-def test_home_search_results_and_report_page(browser, site, data_dir):
+def body_text(driver) -> str:
+    return driver.find_element(By.TAG_NAME, "body").text
+
+
+def downloaded_file(directory: Path, timeout: float = 30) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in directory.iterdir() if not p.name.endswith(".crdownload")]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"nothing downloaded to {directory}")
+
+
+def test_a_journalists_path_through_the_site(browser, site, journey, downloads):
+    data = journey["data"]
+    # 1. The front door: what the archive is, its figures, one search box.
     browser.get(site + "/")
-    assert "政府信息公开工作年度报告" in browser.title
-    assert "著作权法" in browser.find_element(By.TAG_NAME, "body").text
-    screenshot(browser, "home")
+    assert browser.title.startswith("年报库")
+    text = body_text(browser)
+    (reports,) = archive_rows(data, "SELECT count(*) FROM reports")[0]
+    assert f"{reports} 份报告" in text and "常见问题" in text and "按地区浏览" in text
+    assert page_width_on_a_phone(browser) <= PHONE_WIDTH
+    screenshot(browser, "01-front-door")
+    screenshot(browser, "01-front-door-phone", PHONE_WIDTH)
 
-    box = browser.find_element(By.ID, "nb-search")
-    submit_search(browser, box, "排污许可")
-    assert result_ids(browser) == reports_containing(data_dir, "排污许可")
-    assert browser.find_element(By.ID, "_search").get_attribute("value") == "排污许可"
-    screenshot(browser, "search-results")
+    # 2. A two-character word in the search box: every report with it, the word marked.
+    box = browser.find_element(By.ID, "nb-q")
+    box.send_keys(TWO_CHARACTER_WORD)
+    box.submit()
+    wait_for(browser, lambda d: "/search?" in d.current_url)
+    expected = reports_containing(data, TWO_CHARACTER_WORD)
+    hits = browser.find_elements(By.CSS_SELECTOR, "li.nb-hit h3 a")
+    assert {link.get_attribute("href").rsplit("/", 1)[1] for link in hits} == expected
+    assert f"共 {len(expected)} 份报告" in body_text(browser)
+    marks = browser.find_elements(By.CSS_SELECTOR, "li.nb-hit .nb-snippet mark")
+    assert marks and all(mark.text == TWO_CHARACTER_WORD for mark in marks)
+    screenshot(browser, "02-search-results")
 
-    failed = archive_rows(data_dir, "SELECT id FROM reports WHERE failed_checks > 0")[0]["id"]
-    browser.get(f"{site}/nianbao/reports/{failed}")
-    text = browser.find_element(By.TAG_NAME, "body").text
+    # 3. A hit's title opens its report page: tables as printed, copies listed.
+    (hit,) = [h for h in hits if h.get_attribute("href").endswith("/" + journey["report"])]
+    open_link(browser, hit)
+    text = body_text(browser)
     for label in (
         "三、收到和处理政府信息公开申请情况",
         "本年新收政府信息公开申请数量",
-        "自然人",
-        "行政复议",
-        "未通过的校验",
+        "文件与存档副本",
     ):
         assert label in text
-    failed_box = browser.find_element(By.CSS_SELECTOR, "section.nb-failed .nb-check-failed")
-    assert failed_box.is_displayed()
-    source = browser.find_element(By.CSS_SELECTOR, "a.nb-source")
-    archived = browser.find_element(By.CSS_SELECTOR, "a.nb-archived")
-    assert source.get_attribute("href").startswith("http://127.0.0.1/")
-    assert "/raw/blobs/" in archived.get_attribute("href")
-    assert archived.get_attribute("href").endswith(".blob?_blob_column=content")
-    screenshot(browser, "report-page")
+    assert page_width_on_a_phone(browser) <= PHONE_WIDTH  # only the tables scroll
+    screenshot(browser, "03-report-page")
+    screenshot(browser, "03-report-page-phone", PHONE_WIDTH)
+    report_page = browser.current_url
 
+    # 4. Its PDF copy opens in the browser.
+    pdf = browser.find_element(By.CSS_SELECTOR, "a.nb-copy[href$='.pdf']")
+    open_link(browser, pdf)
+    assert browser.execute_script("return document.contentType") == "application/pdf"
+    time.sleep(1)  # the viewer draws the first page
+    screenshot(browser, "04-archived-pdf")
 
-def test_search_box_of_the_reports_table_ranks(browser, site, data_dir):
-    browser.get(f"{site}/nianbao/reports")
-    box = browser.find_element(By.ID, "_search")
-    submit_search(browser, box, "生态环境")
-    assert "_sort_desc=relevance" in browser.current_url
-    assert result_ids(browser) == reports_containing(data_dir, "生态环境")
-    screenshot(browser, "reports-table-search")
+    # 5. An archived web page opens, but its script does not run.
+    browser.get(report_page)
+    page = browser.find_element(By.CSS_SELECTOR, f"a.nb-copy[href*='{journey['scripted']}']")
+    open_link(browser, page)
+    assert "这是门户页面的正文" in body_text(browser)
+    assert browser.title == "存档页面"
+    assert browser.find_elements(By.ID, "ran") == []
+    screenshot(browser, "05-archived-page-sandboxed")
+
+    # 6. The agency's page: its figures by year, drawn.
+    browser.get(report_page)
+    agency = browser.find_element(By.CSS_SELECTOR, ".nb-meta dd a")
+    open_link(browser, agency)
+    chart = browser.find_element(By.CSS_SELECTOR, "svg.nb-chart")
+    assert chart.is_displayed() and chart.size["height"] > 100
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.nb-chart rect title")
+    screenshot(browser, "06-agency-page")
+
+    # 7. A question from the front door, answered for the latest year.
+    browser.get(site + "/")
+    question = browser.find_element(By.LINK_TEXT, "某年收到申请最多的机关")
+    open_link(browser, question)
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
+    assert rows
+    screenshot(browser, "07-question")
+
+    # 8. Its spreadsheet download: UTF-8 with a BOM, the same rows as the JSON.
+    browser.find_element(By.CSS_SELECTOR, "a.nb-csv-excel").click()
+    downloaded = downloaded_file(downloads)
+    raw = downloaded.read_bytes().decode("utf-8")
+    assert raw.startswith(UTF8_BOM)
+    table = list(csv.DictReader(io.StringIO(raw[len(UTF8_BOM) :])))
+    as_json = urllib.parse.urljoin(browser.current_url, "most_applications.json?_shape=array")
+    with urllib.request.urlopen(as_json, timeout=30) as response:
+        expected_rows = json.loads(response.read())
+    assert len(table) == len(rows) == len(expected_rows)
+    assert [(r["report_id"], r["agency"]) for r in table] == [
+        (r["report_id"], r["agency"]) for r in expected_rows
+    ]
