@@ -112,6 +112,23 @@ def test_an_image_button_is_read_by_its_alt_text():
     assert by_url(candidates(page)) == {"/xxgk/": (SECTION, 70)}
 
 
+def test_a_real_platform_home_page_leads_to_its_column_and_its_departments():
+    """邯郸市's 政府信息公开 platform as saved in 2020 (source in the fixture's header)."""
+    body = (ROOT / "tests" / "fixtures" / "discovery" / "hd_xxgk_index.html").read_bytes()
+    page = HtmlResponse(url="http://hdzfxxgk.hd.gov.cn/", body=body)
+    links = {link.label: (link.url, link.kind) for link in candidates(page)}
+    assert links == {
+        "政府信息公开年报": ("http://hdzfxxgk.hd.gov.cn/zfxxgknb/", COLUMN),
+        "市政府部门信息公开": ("http://hdzfxxgk.hd.gov.cn/gszbm/", DEPARTMENTS),
+        "法定主动公开内容": ("http://hdzfxxgk.hd.gov.cn/fdgknr/", SECTION),
+        "近期信息公开": ("http://hdzfxxgk.hd.gov.cn/zfwj/jinqixxgk/", SECTION),
+    }  # not 指南, 制度文件, 依申请公开, 政府新闻发布, nor the dated notices
+    best = max(candidates(page), key=lambda link: link.score)
+    assert best.label == "政府信息公开年报"
+    assert read_column(page) is None  # it lists notices, no report
+    assert department_links(page) == []  # 中国政府网站, 河北省政府网站 are no departments
+
+
 def test_the_section_page_ranks_the_report_column_first():
     links = candidates(sample_page("trs", "/zwgk/index.html"))
     best = max(links, key=lambda link: link.score)

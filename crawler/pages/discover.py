@@ -88,6 +88,7 @@ _AGENCY = re.compile(
 )
 _NOT_AN_AGENCY = re.compile(
     r"^(?:首页|首頁|网站|網站|新闻|新聞|帮助|幫助|下载|下載|办事|辦事|用户|個人|个人|服务|服務|数据|互动|互動)"
+    r"|(?:网站|網站)$"  # 中国政府网站, 河北省政府网站: a site, not a department
 )
 
 # (family, what shows it, pattern): the first that matches names the page's family.
@@ -209,7 +210,7 @@ def department_links(response: TextResponse) -> list[Candidate]:
             or label in names
             or is_attachment_url(url)
             or not _AGENCY.match(label)
-            or _NOT_AN_AGENCY.match(label)
+            or _NOT_AN_AGENCY.search(label)
             or link_kind(label, "") is not None  # the label reads as a section or column
         ):
             continue

@@ -144,7 +144,12 @@ class DiscoveryMixin:
         for link in department_links(page):
             if len(names) >= most:
                 return
-            if link.label in names or link.label == portal.name or link.url in search.seen:
+            if (
+                link.label in names
+                or link.label == portal.name
+                or link.url in search.seen
+                or not portal.allows(link.url)
+            ):
                 continue
             names.add(link.label)
             department = self._new_search(
