@@ -263,6 +263,36 @@ def serve(data_dir: Path, host: str, port: int) -> None:
 
 @cli.command()
 @data_option
+@click.option("--service", required=True, help="The Cloud Run service to publish to.")
+@click.option(
+    "--dry-run", is_flag=True, help="Build the site's wheel and print the command; publish nothing."
+)
+def publish(data_dir: Path, service: str, dry_run: bool) -> None:
+    """Publish the archive to Google Cloud Run with the site's own wheel installed
+    (`datasette publish cloudrun`; needs gcloud). The raw store is not published."""
+    import shlex
+    import subprocess
+
+    from archive import ARCHIVE_FILE
+    from archive.publish_site import build_site_wheel, publish_args
+
+    if not (data_dir / ARCHIVE_FILE).exists():
+        fail(f"no archive at {data_dir / ARCHIVE_FILE}: run `nianbao crawl` first")
+    wheel = build_site_wheel(data_dir / "site-wheel")
+    command = [
+        sys.executable,
+        "-m",
+        "datasette",
+        *publish_args(data_dir / ARCHIVE_FILE, wheel, service),
+    ]
+    if dry_run:
+        click.echo(shlex.join(command))
+        return
+    sys.exit(subprocess.run(command).returncode)
+
+
+@cli.command()
+@data_option
 @click.option(
     "--no-serve", is_flag=True, help="Build the archive and exit; do not start Datasette."
 )

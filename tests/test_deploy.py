@@ -78,7 +78,8 @@ def test_github_workflow_crawls_nightly_and_publishes():
     assert triggers["schedule"][0]["cron"] == "30 17 * * *"
     commands = " ".join(step.get("run", "") for step in workflow["jobs"]["crawl"]["steps"])
     assert "nianbao crawl" in commands
-    assert "datasette publish" in commands
+    assert "nianbao publish" in commands  # datasette publish with the site's wheel
+    assert "raw.db" not in commands
 
 
 def test_worker_template_follows_the_queue_and_restarts():

@@ -27,7 +27,8 @@ def importlinter_config() -> dict:
 
 def layered_modules() -> list[str]:
     (layers,) = [c["layers"] for c in importlinter_config()["contracts"] if c["type"] == "layers"]
-    return [name.strip() for layer in layers for name in layer.replace("|", ":").split(":")]
+    names = [name.strip() for layer in layers for name in layer.replace("|", ":").split(":")]
+    return [name.strip("()") for name in names]  # (optional) modules in parentheses
 
 
 def project_modules() -> list[str]:
