@@ -78,7 +78,7 @@ _TITLE_IN_BODY = re.compile(
 )
 # The name may hold a bracketed short name: 上海市科学技术委员会(市科委).
 _AGENCY_BEFORE_REPORT = re.compile(
-    r"((?:[^\s，。；：:、,（(）)“”\"《》]|\([^()]{1,15}\)){2,30}?)\s*(?:19|20)\d{2}\s*年度?"
+    r"([^\s，。；：:、,（(）)“”\"《》]{2,30}?(?:\([^()]{1,15}\))?)\s*(?:19|20)\d{2}\s*年度?"
     r"(?:政府|政务)?信息公开"
 )
 _LEADING_FILLER = re.compile(
@@ -167,7 +167,7 @@ def top_heading_number(text: str) -> int | None:
 
 def _word_across(above: str, line: str) -> bool:
     """A title broken inside its report word: ``…2024年政府信息公开工作年`` / ``度报告``."""
-    first, second = label(above), label(line)
+    first, second = label(above)[-5:], label(line)[:5]
     return any(
         word in first + second and word not in first and word not in second
         for word in _REPORT_WORDS
