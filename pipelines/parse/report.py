@@ -2,8 +2,13 @@
 
 Rows of every table block (and paragraphs that are flattened table rows) are routed
 to table 2, 3 or 4 by their own labels, or by the section they stand in when they have
-none (a table split over a page break, a row of bare numbers). Each table reader then
-sees its rows whatever the rendering was.
+none (a table split over a page break, a row of bare numbers). Paragraphs are first cut
+where run-together headings and rows begin (``flattened``); a paragraph of a table's
+section may be a row printed with spaces, a label with its cells' digits glued
+(``glued``), or — table 3 — a label on a line of its own (a PDF text layer's group
+label, or a label wrapped above its numbers). Each table reader then sees its rows
+whatever the rendering was. A report on a year before the 2019 template is its own kind
+(status ``pre2019``): its tables are not read.
 """
 
 from __future__ import annotations
@@ -224,7 +229,9 @@ def _identity(
     return agency, year, title
 
 
-def _empty_report(agency, year, title, is_report, warnings, status="no_tables") -> dict:
+def _empty_report(
+    agency, year, title, is_report, warnings, status="no_tables", sections=None
+) -> dict:
     return {
         "agency": agency,
         "year": year,
@@ -235,7 +242,7 @@ def _empty_report(agency, year, title, is_report, warnings, status="no_tables") 
         "active_disclosure": {},
         "applications": {},
         "review_litigation": {},
-        "sections": {},
+        "sections": sections or {},
         "checks": [],
         "warnings": warnings,
     }
@@ -250,6 +257,37 @@ def _status(tables: tuple[dict, ...]) -> str:
     have, ``no_tables`` where none has (keys: ``PARSE_STATUSES``)."""
     read = sum(_numbers_read(table) > 0 for table in tables)
     return "complete" if read == len(tables) else "partial" if read else "no_tables"
+
+
+def _before_the_templates(
+    year: int | None,
+    template: str | None,
+    apps: applications.ApplicationsTable,
+    warnings: list[str],
+) -> bool:
+    """A report on a year before the 2019 template: its tables are free-form or the old
+    statistics table (主动公开文件数, 当面申请数 …), never the template's, and are not read.
+    Where table 3 shows the template filled in all the same, the year is doubtful: the
+    tables are read, with a warning."""
+    if year is None or year >= FIRST_TEMPLATE_YEAR:
+        return False
+    if template is not None and _numbers_read(apps.values) >= _TEMPLATED_NUMBERS:
+        warnings.append(
+            warning(
+                "template_before_its_year",
+                f"a report on {year} printed on the {template} template: tables read, "
+                "check the year",
+            )
+        )
+        return False
+    warnings.append(
+        warning(
+            "pre2019_tables_not_read",
+            f"a report on {year}, before the 2019 template (free-form, or an old-style "
+            "table): its tables are not read; statistics left empty",
+        )
+    )
+    return True
 
 
 def parse_document(doc: Document, hints: dict | None = None) -> dict:
@@ -285,26 +323,8 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
         return _empty_report(agency, year, title, False, warnings)
     template = _template(active_table, apps, warnings)
     sections = {key: "\n".join(texts) for key, texts in section_texts.items()}
-    numbers = _numbers_read(apps.values)
-    if year is not None and year < FIRST_TEMPLATE_YEAR:
-        if template is None or numbers < _TEMPLATED_NUMBERS:
-            warnings.append(
-                warning(
-                    "pre2019_tables_not_read",
-                    f"a report on {year}, before the 2019 template (free-form, or an "
-                    "old-style table): its tables are not read; statistics left empty",
-                )
-            )
-            report = _empty_report(agency, year, title, True, warnings, "pre2019")
-            report["sections"] = sections
-            return report
-        warnings.append(
-            warning(
-                "template_before_its_year",
-                f"a report on {year} printed on the {template} template: tables read, "
-                "check the year",
-            )
-        )
+    if _before_the_templates(year, template, apps, warnings):
+        return _empty_report(agency, year, title, True, warnings, "pre2019", sections)
     if template is None and not apps.templated:
         warnings.append(
             warning(
@@ -312,9 +332,7 @@ def parse_document(doc: Document, hints: dict | None = None) -> dict:
                 "no table of the 2019 or 2021 template (a free-form report): statistics left empty",
             )
         )
-        report = _empty_report(agency, year, title, True, warnings)
-        report["sections"] = sections
-        return report
+        return _empty_report(agency, year, title, True, warnings, sections=sections)
     review_table = review.read_review(_all_rows(rows["review"]))
     warnings += active_table.warnings + apps.warnings + review_table.warnings
     if template is None:
