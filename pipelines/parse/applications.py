@@ -5,9 +5,14 @@ label being repeated in every row, as merged cells are expanded), its seven valu
 where they stand. In a grid (a table extracted with its cells) every cell keeps its
 column: the seven columns are those that hold the printed cells of the row and of the
 rows beside it, so a blank cell — left blank, or unreadable after OCR — stays in its
-place. A text rendering may have lost cells: its values are read under the header's
-自然人…总计 columns, else after the label with the padding trimmed, and only where that
-agrees with the columns the rows beside it fix.
+place; where the header is not seven adjacent columns (a Word table whose 商业企业 spans
+two grid columns), each value is read under its column label's grid columns. A text
+rendering may have lost cells: its values are read under the header's 自然人…总计
+columns, else after the label with the padding trimmed, and only where that agrees with
+the columns the rows beside it fix. A label printed on a line of its own is held for the
+line of bare numbers below it; a row printed twice is kept once where the copies agree,
+else the copy the table's arithmetic accepts, else null; rows printed as a label and a
+run of digits are cut where exactly one cut of them all makes the table hold.
 """
 
 from __future__ import annotations
