@@ -179,6 +179,12 @@ def test_one_value_for_fifteen_columns_is_null_with_a_warning():
     assert "t4_value_count" in _codes(table)
 
 
+def test_one_value_for_seven_columns_of_table_3_is_null_with_a_warning():
+    table = _lines("二、上年结转政府信息公开申请数量 5")
+    assert set(table.values["carried_over"].values()) == {None}
+    assert "t3_value_count" in _codes(table)
+
+
 def test_no_alignment_that_adds_up_leaves_table_4_null():
     table = read_review([["9"] * 16])
     assert {v for group in table.values.values() for v in group.values()} == {None}
