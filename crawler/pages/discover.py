@@ -43,6 +43,7 @@ from crawler.pages.common import (
     report_year,
 )
 from crawler.pages.gkmlpt import report_categories
+from crawler.pages.trs import TRSAPI_MODULE
 
 COLUMN = "column"  # an annual-report column (or a page that should list the reports)
 DEPARTMENTS = "departments"  # a list of the government's departments
@@ -97,7 +98,7 @@ FAMILY_SIGNALS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("hanweb", "<datastore>", re.compile(r"<datastore\b", re.I)),
     ("hanweb", "jpage dataproxy.jsp", re.compile(r"\.jpage\s*\(|dataproxy\.jsp")),
     ("trs", "createPageHTML", re.compile(r"\bcreatePageHTML\s*\(")),
-    ("trs", "list2.trsapi", re.compile(r"""['"]list\d*\.trsapi['"]""")),  # 动静结合 lists
+    ("trs", "list2.trsapi", TRSAPI_MODULE),  # 动静结合 lists
 )
 NEXT_LINK = ("nextlink", "下一页")
 PLAIN_LIST = ("nextlink", "plain list")

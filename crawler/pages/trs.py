@@ -122,7 +122,7 @@ _PAGE_FIELDS = ("page", "prepage")
 _LIST_MODULE = re.compile(
     r"require\s*\(\s*\[([^\]]*)\]\s*,\s*function\s*\(\s*([A-Za-z_$][\w$]*)", re.S
 )
-_TRSAPI_MODULE = re.compile(r"""['"]list\d*\.trsapi['"]""")
+TRSAPI_MODULE = re.compile(r"""['"]list\d*\.trsapi['"]""")
 _SITE_INFO = re.compile(r"\bSiteInfo\s*=\s*\{")
 # JS source as tokens: strings, comments (dropped), brackets and separators, the rest.
 _JS_TOKEN = re.compile(
@@ -216,7 +216,7 @@ def list_model(scripts: list[str]) -> ListModel | None:
     names = _page_objects(scripts)
     for script in scripts:
         for module in _LIST_MODULE.finditer(script):
-            if not _TRSAPI_MODULE.search(module.group(1)):
+            if not TRSAPI_MODULE.search(module.group(1)):
                 continue
             call = re.compile(rf"\b{re.escape(module.group(2))}\s*\(\s*\{{").search(
                 script, module.end()
