@@ -15,7 +15,9 @@ merged after the load.
 Then starts Datasette as ``nianbao serve`` does and prints the database size, the build
 time, the load average and the median latency of 20 requests each: a search for a
 two-character word and for a four-character phrase, a faceted table page, every canned
-query and a report page. Targets: search under 50 ms, the others under 100 ms.
+query, a report page and the site's own pages (``site:``: front door, search results
+with filters, a province, an agency, a question, a spreadsheet CSV). Targets: search
+under 50 ms, the others under 100 ms.
 """
 
 from __future__ import annotations
@@ -300,6 +302,37 @@ def pages_to_measure(archive: Path) -> dict[str, str]:
     pages["faceted table page reports (all)"] = "/nianbao/reports"
     pages.update(canned_query_pages(agency))
     pages["report page"] = f"/nianbao/reports/{rid}"
+    pages.update(site_pages(archive, agency))
+    return pages
+
+
+def site_pages(archive: Path, agency: str) -> dict[str, str]:
+    """The site's own pages (nianbao_site): front door, search results, filters, a
+    province, an agency, a question on its default year, a spreadsheet CSV."""
+    db = sqlite_utils.Database(archive)
+    province, level = db.execute(
+        "SELECT province, level FROM reports WHERE agency = ? LIMIT 1", [agency]
+    ).fetchone()
+    db.close()
+    quote = urllib.parse.quote
+    pages = {"site: front door": "/"}
+    for words in (TWO_CHARACTER_WORD, FOUR_CHARACTER_PHRASE):
+        pages[f"site: search {words}"] = f"/search?q={quote(words)}"
+    word = quote(TWO_CHARACTER_WORD)
+    pages[f"site: search {TWO_CHARACTER_WORD}, year 2023"] = f"/search?q={word}&year=2023"
+    pages[f"site: search {TWO_CHARACTER_WORD}, province"] = (
+        f"/search?q={word}&province={quote(province)}"
+    )
+    pages[f"site: search {TWO_CHARACTER_WORD}, level {level}"] = (
+        f"/search?q={word}&level={quote(level)}"
+    )
+    pages[f"site: search {TWO_CHARACTER_WORD}, newest first, page 40"] = (
+        f"/search?q={word}&order=newest&page=40"
+    )
+    pages["site: province page"] = f"/province/{quote(province)}"
+    pages["site: agency page"] = f"/agency/{quote(agency)}"
+    pages["site: question, default year"] = "/nianbao/most_applications"
+    pages["site: question CSV for spreadsheets"] = "/nianbao/most_applications.csv?_bom=on&_dl=on"
     return pages
 
 

@@ -237,6 +237,7 @@ def test_failed_checks_and_warnings_are_in_chinese_next_to_their_table(sample):
     section = section[: section.index("</section>")]
     assert WARNING_LABELS_ZH["review_litigation.totals"] in section
     assert "校验未通过" in section
+    assert 'href="#review_litigation"><strong>1 项校验未通过' in html  # the count leads there
     warned = sample.rows("SELECT id, warnings FROM reports WHERE warnings LIKE '%t3_%'")[0]
     html = sample.page(f"/nianbao/reports/{warned['id']}")
     code = next(w.split(":")[0] for w in json.loads(warned["warnings"]) if w.startswith("t3_"))
@@ -319,25 +320,41 @@ def test_a_copy_not_in_the_raw_store_is_a_chinese_404(demo):
 
 
 def test_a_question_without_a_year_answers_for_the_latest_year(sample):
-    latest = sample.rows("SELECT max(year) FROM reports")[0][0]
-    rows = sample.get("/nianbao/most_applications.json?_shape=array").json()
-    assert rows and {r["year"] for r in rows} == {latest}
-    everything = sample.get("/nianbao/most_applications.json?_shape=array&year=全部").json()
-    assert len({r["year"] for r in everything}) > 1
-    html = sample.page("/nianbao/most_applications")
     years = [r[0] for r in sample.rows("SELECT DISTINCT year FROM reports ORDER BY year DESC")]
+    rows = sample.get("/nianbao/most_applications.json?_shape=array").json()
+    assert rows and {r["year"] for r in rows} == {years[0]}
+    earlier = sample.get(f"/nianbao/most_applications.json?_shape=array&year={years[-1]}").json()
+    assert {r["year"] for r in earlier} == {years[-1]}
+    html = sample.page("/nianbao/most_applications")
     options = re.findall(r"<option( selected)?>(\d{4})</option>", html)
     assert [int(year) for _, year in options] == years
-    assert [year for selected, year in options if selected] == [str(latest)]
+    assert [year for selected, year in options if selected] == [str(years[0])]
+    assert "全部年度" not in html  # this question is about one year
+
+
+def test_a_question_over_every_year_offers_them_all(sample):
+    def reports(**args) -> int:
+        query = urlencode({"_shape": "array", **args})
+        rows = sample.get(f"/nianbao/reviews_and_lawsuits_by_outcome.json?{query}").json()
+        return max(r["reports"] for r in rows)
+
+    (everything,) = sample.rows("SELECT count(*) FROM reports")[0]
+    (latest,) = sample.rows("SELECT count(*) FROM reports GROUP BY year ORDER BY year DESC")[0]
+    assert reports(year="全部") == everything > reports() == latest
+    assert '<option value="全部">全部年度</option>' in sample.page(
+        "/nianbao/reviews_and_lawsuits_by_outcome"
+    )
 
 
 def test_question_results_link_their_reports_and_have_chinese_headers(sample):
-    html = sample.page("/nianbao/most_applications?year=全部")
-    for (rid,) in sample.rows(
-        "SELECT report_id FROM outcome_shares WHERE new_received IS NOT NULL"
-    ):
-        assert f'href="/nianbao/reports/{rid}"' in html
-    assert "本年新收申请" in html and "发布机关" in html
+    for (year,) in sample.rows("SELECT DISTINCT year FROM reports"):
+        html = sample.page(f"/nianbao/most_applications?year={year}")
+        for (rid,) in sample.rows(
+            "SELECT report_id FROM outcome_shares WHERE new_received IS NOT NULL AND year = ?",
+            [year],
+        ):
+            assert f'href="/nianbao/reports/{rid}"' in html
+        assert "本年新收申请" in html and "发布机关" in html
 
 
 def test_a_table_page_has_chinese_column_headers(sample):
@@ -347,13 +364,14 @@ def test_a_table_page_has_chinese_column_headers(sample):
 
 
 def test_the_spreadsheet_csv_starts_with_a_bom_and_holds_the_same_rows(sample):
-    response = sample.get("/nianbao/most_applications.csv?year=全部&_dl=on&_bom=on")
+    response = sample.get("/nianbao/most_applications.csv?_dl=on&_bom=on")
     assert response.content.startswith(UTF8_BOM)
     rows = list(csv.DictReader(io.StringIO(response.content[len(UTF8_BOM) :].decode("utf-8"))))
-    as_json = sample.get("/nianbao/most_applications.json?_shape=array&year=全部").json()
+    as_json = sample.get("/nianbao/most_applications.json?_shape=array").json()
+    assert as_json
     assert [r["report_id"] for r in rows] == [r["report_id"] for r in as_json]
     assert [r["agency"] for r in rows] == [r["agency"] for r in as_json]
-    plain = sample.get("/nianbao/most_applications.csv?year=全部")
+    plain = sample.get("/nianbao/most_applications.csv")
     assert not plain.content.startswith(UTF8_BOM)
     assert json.loads(sample.get("/nianbao/outcome_shares.json?_shape=array").content)
 

@@ -354,6 +354,11 @@ async def _report_page(datasette, request) -> dict:
         "checks": [dict(c, note=check_note(c["rule"], c["detail"])) for c in check_rows],
         "failed_checks": [c for c in check_rows if not c["ok"]],
         "notes": notes,
+        # where the first failed check is shown: its table, else the list of checks
+        "first_failed": next(
+            (note.table or "checks" for kind, note in sum(notes.values(), []) if kind == "failed"),
+            "checks",
+        ),
         "report_documents": document_rows,
         "best_copy": best,
         "parse_status": {label.key: label.zh for label in keys.PARSE_STATUSES}.get(
