@@ -6,15 +6,21 @@ rebuilt when :data:`ARCHIVE_VERSION` moved on.
 
 Speed at 100 000 reports comes from reading few, small rows:
 
-- ``reports`` holds no long text (facets and list pages scan it): the section texts and
-  the full text are in ``report_texts``, one row per report;
+- ``reports`` holds no long text (facets and list pages scan it): the full text is in
+  ``report_full_texts``, one row per report, with the sections as places in it (the
+  view ``report_texts`` shows them as text);
 - ``outcome_shares`` is a table, one row per report, written with the report (the sums
   of its outcome rows and their shares), so a canned query reads one row per report;
 - ``applications_wide`` (table 3, one row per report and row) is a table written with
-  the report too: a view pivoting 20 million statistics cannot even be counted quickly;
+  the report too: a view pivoting 20 million statistics cannot even be counted quickly
+  (at 10 000 reports such a view took 8 s for its first page); its row labels are in
+  ``labels``;
 - ``province_year_totals`` and ``review_litigation_totals`` are summed when the archive
   is published;
-- ``statistics`` is WITHOUT ROWID on its natural key, with no second copy as an index.
+- every number is a row of ``statistic_values``, WITHOUT ROWID on integers: the
+  report's ``fts_rowid`` and the ids of its row and column in ``labels`` (3.3 KB a
+  report instead of 16.3 KB of repeated text keys); the ``statistics`` view shows them
+  with their text keys, and a report's numbers are one primary-key range.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from archive.rawstore import COPIED_TO_ARCHIVE, RAW_TABLES
 from nianbao_common import keys
 
 SQL_TYPES = {str: "TEXT", int: "INTEGER", float: "REAL", bytes: "BLOB"}
+TEXT_SECTIONS = ("overview", "problems", "other")
 
 TABLES: dict[str, dict] = {
     "reports": {
@@ -68,13 +75,15 @@ TABLES: dict[str, dict] = {
         ],
         "unique_indexes": [["fts_rowid"]],
     },
-    "report_texts": {
+    # The full text once: a section found in it verbatim is kept as its place there
+    # (section_spans, JSON {section: [first character, length]}), any other in its own
+    # column; the view report_texts shows every section as text.
+    "report_full_texts": {
         "columns": {
             "report_id": "TEXT",
-            "overview": "TEXT",
-            "problems": "TEXT",
-            "other": "TEXT",
             "full_text": "TEXT",
+            "section_spans": "TEXT",
+            **{section: "TEXT" for section in TEXT_SECTIONS},
         },
         "pk": ["report_id"],
         "foreign_keys": [("report_id", "reports", "id")],
@@ -108,17 +117,20 @@ TABLES: dict[str, dict] = {
         "foreign_keys": [("report_id", "reports", "id"), ("portal_id", "portals", "id")],
         "indexes": [["report_id"], ["portal_id"], ["sha256"], ["url"], ["error_kind"]],
     },
-    "statistics": {
+    "statistic_values": {
         "columns": {
-            "report_id": "TEXT",
-            "table_key": "TEXT",
-            "row_key": "TEXT",
-            "column_key": "TEXT",
+            "report": "INTEGER",
+            "row_label": "INTEGER",
+            "column_label": "INTEGER",
             "value": "NUMERIC",
         },
-        "pk": ["report_id", "table_key", "row_key", "column_key"],
+        "pk": ["report", "row_label", "column_label"],
         "without_rowid": True,
-        "foreign_keys": [("report_id", "reports", "id")],
+        "foreign_keys": [
+            ("report", "reports", "fts_rowid"),
+            ("row_label", "labels", "id"),
+            ("column_label", "labels", "id"),
+        ],
     },
     "applications_wide": {
         "columns": {
@@ -127,7 +139,6 @@ TABLES: dict[str, dict] = {
             "province": "TEXT",
             "row_position": "INTEGER",
             "row_key": "TEXT",
-            "row_label": "TEXT",
             **{column.key: "NUMERIC" for column in keys.APPLICANT_COLUMNS},
         },
         "pk": ["report_id", "row_key"],
@@ -196,6 +207,7 @@ TABLES: dict[str, dict] = {
     },
     "labels": {
         "columns": {
+            "id": "INTEGER",
             "table_key": "TEXT",
             "axis": "TEXT",
             "key": "TEXT",
@@ -205,6 +217,9 @@ TABLES: dict[str, dict] = {
         },
         "pk": ["table_key", "axis", "key"],
         "without_rowid": True,
+        # Numbered by the archive (assign_label_ids), never renumbered: statistic_values
+        # refer to these ids.
+        "unique_indexes": [["id"]],
     },
     "portals": {
         "columns": {
@@ -276,30 +291,87 @@ def label_rows() -> list[dict]:
     ]
 
 
+def assign_label_ids(db: sqlite_utils.Database) -> None:
+    """Number the labels that have no id yet, after the highest id (in the order of
+    :func:`label_rows`): an id once given never changes, ``statistic_values`` refer to it."""
+    missing = db.execute("SELECT table_key, axis, key FROM labels WHERE id IS NULL").fetchall()
+    order = {(r["table_key"], r["axis"], r["key"]): n for n, r in enumerate(label_rows())}
+    missing.sort(key=lambda label: (order.get(tuple(label), len(order)), label))
+    start = db.execute("SELECT coalesce(max(id), 0) FROM labels").fetchone()[0]
+    db.conn.executemany(
+        "UPDATE labels SET id = ? WHERE table_key = ? AND axis = ? AND key = ?",
+        [(start + number, *label) for number, label in enumerate(missing, 1)],
+    )
+
+
+def label_ids(db: sqlite_utils.Database, wanted: set[tuple[str, str, str]]) -> dict:
+    """{(table_key, axis, key): id} of the ``wanted`` labels and every other; a key the
+    labels table does not hold yet gets a row of its own (no texts) and an id."""
+    known = {
+        (table_key, axis, key): id_
+        for id_, table_key, axis, key in db.execute("SELECT id, table_key, axis, key FROM labels")
+    }
+    if wanted <= known.keys():
+        return known
+    db.conn.executemany(
+        "INSERT INTO labels (table_key, axis, key) VALUES (?, ?, ?)", sorted(wanted - known.keys())
+    )
+    assign_label_ids(db)
+    return label_ids(db, wanted)
+
+
 def _quoted(names: list[str] | tuple[str, ...]) -> str:
     return ", ".join(f'"{name}"' for name in names)
+
+
+def _section_text(section: str) -> str:
+    """SQL: a section's own text, or its span of the full text (``report_full_texts``)."""
+    first, length = (f"json_extract(section_spans, '$.{section}[{i}]')" for i in (0, 1))
+    return f"coalesce({section}, substr(full_text, {first}, {length})) AS {section}"
+
+
+_SECTION_TEXTS = ",\n  ".join(map(_section_text, TEXT_SECTIONS))
+REPORT_TEXTS_SQL = f"""CREATE VIEW report_texts AS
+SELECT report_id,
+  {_SECTION_TEXTS},
+  full_text
+FROM report_full_texts"""
+
+STATISTICS_SQL = """CREATE VIEW statistics AS
+SELECT r.id AS report_id, rl.table_key, rl.key AS row_key, cl.key AS column_key, v.value
+FROM statistic_values v
+JOIN reports r ON r.fts_rowid = v.report
+JOIN labels rl ON rl.id = v.row_label
+JOIN labels cl ON cl.id = v.column_label"""
+
+
+def numbers_of(table_key: str) -> str:
+    """FROM clause: every number ``v`` of the statistics table ``table_key`` with its
+    report ``r``, row label ``rl`` and column label ``cl``; one primary-key seek into
+    ``statistic_values`` per report and row. The caller adds ``AND`` conditions."""
+    return f"""reports r CROSS JOIN labels rl CROSS JOIN statistic_values v
+JOIN labels cl ON cl.id = v.column_label
+WHERE rl.table_key = '{table_key}' AND rl.axis = 'row'
+  AND v.report = r.fts_rowid AND v.row_label = rl.id"""
 
 
 def applications_wide_insert_sql(where: str) -> str:
     """INSERT of the ``applications_wide`` rows of the reports matching ``where`` (over
     ``reports r``): table 3 with its seven applicant columns side by side."""
     pivoted = ",\n  ".join(
-        f"max(CASE WHEN s.column_key = '{c.key}' THEN s.value END)" for c in keys.APPLICANT_COLUMNS
+        f"max(CASE WHEN cl.key = '{c.key}' THEN v.value END)" for c in keys.APPLICANT_COLUMNS
     )
     columns = ", ".join(TABLES["applications_wide"]["columns"])
     return f"""INSERT INTO applications_wide ({columns})
-SELECT s.report_id, r.year, r.province, l.position, s.row_key, l.zh,
+SELECT r.id, r.year, r.province, rl.position, rl.key,
   {pivoted}
-FROM reports r
-JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
-LEFT JOIN labels l ON l.table_key = 'applications' AND l.axis = 'row' AND l.key = s.row_key
-WHERE {where}
-GROUP BY s.report_id, s.row_key"""
+FROM {numbers_of("applications")} AND {where}
+GROUP BY r.id, rl.key"""
 
 
 def _sum_of(row_keys: tuple[str, ...]) -> str:
     listed = ", ".join(f"'{key}'" for key in row_keys)
-    return f"sum(CASE WHEN s.row_key IN ({listed}) THEN s.value END)"
+    return f"sum(CASE WHEN rl.key IN ({listed}) THEN v.value END)"
 
 
 def _share(count: str) -> str:
@@ -338,10 +410,7 @@ SELECT {selected}
 FROM (
   SELECT r.rowid, r.id AS report_id, r.agency, r.year, r.province, r.level, r.template,
     {summed}
-  FROM reports r
-  JOIN statistics s ON s.report_id = r.id AND s.table_key = 'applications'
-    AND s.column_key = 'total'
-  WHERE {where}
+  FROM {numbers_of("applications")} AND cl.key = 'total' AND {where}
   GROUP BY r.id
 )"""
 
@@ -365,17 +434,15 @@ GROUP BY 1, year"""
 def review_litigation_totals_insert_sql() -> str:
     """INSERT of every ``review_litigation_totals`` row: table 4 summed by year."""
     sums = ",\n  ".join(
-        f"sum(CASE WHEN s.column_key = '{c.key}' THEN s.value END)" for c in keys.REVIEW_COLUMNS
+        f"sum(CASE WHEN cl.key = '{c.key}' THEN v.value END)" for c in keys.REVIEW_COLUMNS
     )
     columns = ", ".join(TABLES["review_litigation_totals"]["columns"])
-    # CROSS JOIN keeps reports outside: one primary-key seek into statistics per report.
     return f"""INSERT INTO review_litigation_totals ({columns})
-SELECT r.year, s.row_key,
+SELECT r.year, rl.key,
   {sums},
-  count(DISTINCT s.report_id)
-FROM reports r CROSS JOIN statistics s
-WHERE s.report_id = r.id AND s.table_key = 'review_litigation'
-GROUP BY r.year, s.row_key"""
+  count(DISTINCT r.id)
+FROM {numbers_of("review_litigation")}
+GROUP BY r.year, rl.key"""
 
 
 PORTAL_STATUS_SQL = """CREATE VIEW portal_status AS
@@ -405,6 +472,8 @@ SELECT r.id, r.title, r.agency, r.year, r.province, r.level, r.template, r.publi
 FROM {search.FTS_TABLE} f LEFT JOIN reports r ON r.rowid = f.rowid"""
 
 VIEWS: dict[str, str] = {
+    "report_texts": REPORT_TEXTS_SQL,
+    "statistics": STATISTICS_SQL,
     "portal_status": PORTAL_STATUS_SQL,
     "report_search": REPORT_SEARCH_SQL,
 }
@@ -412,8 +481,8 @@ VIEWS: dict[str, str] = {
 # Rebuilt from ``documents`` (each keeps its parsed form) when the archive's shape changes.
 DERIVED_TABLES = (
     "reports",
-    "report_texts",
-    "statistics",
+    "report_full_texts",
+    "statistic_values",
     "checks",
     "applications_wide",
     "outcome_shares",
@@ -422,9 +491,11 @@ DERIVED_TABLES = (
     *coverage.TOTALS,
     search.FTS_TABLE,
 )
+# Tables of older archives that are views now (dropped when the archive is re-derived).
+FORMER_TABLES = ("statistics", "report_texts")
 # Bump when a derived table or the search index (nianbao_common.cjk.index_text) changes:
 # ensure_db_shape then re-derives every report of an older archive from its documents.
-ARCHIVE_VERSION = 5
+ARCHIVE_VERSION = 6
 
 
 def create_table_sql(name: str, spec: dict) -> str:
@@ -468,8 +539,10 @@ def _drop_derived(db: sqlite_utils.Database) -> None:
     for name, kind in db.execute("SELECT name, type FROM sqlite_master").fetchall():
         if kind == "view" and (name in VIEWS or name in TABLES):
             db.execute(f'DROP VIEW "{name}"')
-    for name in DERIVED_TABLES:
-        db.execute(f'DROP TABLE IF EXISTS "{name}"')
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for name in (*DERIVED_TABLES, *FORMER_TABLES):
+        if name in tables:
+            db.execute(f'DROP TABLE "{name}"')
 
 
 def ensure_db_shape(db: sqlite_utils.Database) -> None:
@@ -489,6 +562,7 @@ def ensure_db_shape(db: sqlite_utils.Database) -> None:
         for name, sql in VIEWS.items():
             _ensure_view(db, name, sql)
         db["labels"].upsert_all(label_rows(), pk=TABLES["labels"]["pk"])
+        assign_label_ids(db)
         coverage.fill_divisions(db)
         if stale:
             from archive.store import rederive_reports  # store builds on this module

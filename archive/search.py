@@ -6,7 +6,7 @@ Datasette's own ``escape_fts`` on the archive's connections, so the table search
 ``?_search=`` use it unchanged.
 
 The index is contentless: the words live in ``reports`` (title, agency) and
-``report_texts`` (full text); an entry is removed by giving FTS5 its old shadow text.
+``report_full_texts`` (full text); an entry is removed by giving FTS5 its old shadow text.
 A report's rowid in the index orders the newest year first (``nianbao_common.cjk.fts_rowid``), so the
 plugin can rank "the most recent N matches" of a very common word with a rowid bound.
 """
@@ -60,7 +60,7 @@ def configure_rank(db: sqlite_utils.Database) -> None:
 
 
 def rebuild_search(db: sqlite_utils.Database) -> None:
-    """Drop and rebuild the whole index from ``reports`` and ``report_texts`` (after a
+    """Drop and rebuild the whole index from ``reports`` and ``report_full_texts`` (after a
     change of :func:`index_text`, or to repair it), then merge it into one segment."""
     placeholders = ", ".join("?" for _ in FTS_COLUMNS)
     with db.atomic():
@@ -69,7 +69,7 @@ def rebuild_search(db: sqlite_utils.Database) -> None:
         configure_rank(db)
         rows = db.execute(
             "SELECT r.fts_rowid, r.title, r.agency, t.full_text FROM reports r "
-            "LEFT JOIN report_texts t ON t.report_id = r.id"
+            "LEFT JOIN report_full_texts t ON t.report_id = r.id"
         )
         db.conn.executemany(
             f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(FTS_COLUMNS)}) VALUES(?, {placeholders})",

@@ -32,14 +32,16 @@ from archive import coverage, search
 from archive.rawstore import COPIED_TO_ARCHIVE, RAW_TABLES
 from archive.schema import (
     TABLES,
+    TEXT_SECTIONS,
     applications_wide_insert_sql,
     ensure_db_shape,
+    label_ids,
     outcome_shares_insert_sql,
     province_year_totals_insert_sql,
     review_litigation_totals_insert_sql,
 )
 from crawler.divisions import full_name
-from nianbao_common.cjk import fts_rowid
+from nianbao_common.cjk import FTS_ROWID_ID_MASK, fts_rowid
 from nianbao_common.ids import stable_id
 
 __all__ = [
@@ -53,8 +55,8 @@ __all__ = [
 ]
 
 STATISTICS_TABLES = ("active_disclosure", "applications", "review_litigation")
-# A report's rows besides its reports and report_texts rows, replaced with it.
-DERIVED_ROWS = ("statistics", "checks", "applications_wide", "outcome_shares")
+# A report's rows besides its reports and report_full_texts rows, replaced with it.
+DERIVED_ROWS = ("checks", "applications_wide", "outcome_shares")
 FORMAT_PREFERENCE = ("html", "docx", "pdf", "doc")
 
 # 行政区划代码: the first two digits name the province.
@@ -125,6 +127,19 @@ def parse_status(parsed: dict) -> str:
     if found == len(STATISTICS_TABLES):
         return "complete"
     return "partial" if found else "no_tables"
+
+
+def section_spans(full_text: str, sections: dict) -> tuple[dict, dict]:
+    """The sections the full text holds verbatim, as {name: [first character (from 1,
+    as SQLite's ``substr``), length]}, and the others as they are."""
+    spans, others = {}, {}
+    for name, text in sections.items():
+        at = full_text.find(text) if isinstance(text, str) else -1
+        if at >= 0:
+            spans[name] = [at + 1, len(text)]
+        else:
+            others[name] = text
+    return spans, others
 
 
 def pack(parsed: dict) -> bytes:
@@ -212,14 +227,16 @@ def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> 
 
 
 def report_texts_row(rid: str, parsed: dict) -> dict:
-    """The report_texts row: the section texts and the full text of the best document."""
+    """The report_full_texts row: the full text of the best document, each section as
+    its place in it (SQLite's ``substr``: first character from 1, length), or as its own
+    text when the full text does not hold it verbatim."""
     sections = parsed.get("sections") or {}
+    spans, others = section_spans(parsed["full_text"], {s: sections.get(s) for s in TEXT_SECTIONS})
     return {
         "report_id": rid,
-        "overview": sections.get("overview"),
-        "problems": sections.get("problems"),
-        "other": sections.get("other"),
         "full_text": parsed["full_text"],
+        "section_spans": json.dumps(spans) if spans else None,
+        **{section: others.get(section) for section in TEXT_SECTIONS},
     }
 
 
@@ -238,12 +255,39 @@ def _upsert_at_rowid(db: sqlite_utils.Database, table: str, row: dict, rowid: in
     )
 
 
+def free_fts_rowid(db: sqlite_utils.Database, rid: str, preferred: int) -> int:
+    """The search rowid of a new report: ``preferred`` (``fts_rowid`` of its id and
+    year) or, when another report holds it, the next free one in the same year's range
+    (with 20 bits of the id, some reports of a year share their preferred rowid)."""
+    first, last = preferred & ~FTS_ROWID_ID_MASK, preferred | FTS_ROWID_ID_MASK
+    candidate = preferred
+    while db.execute(
+        "SELECT 1 FROM reports WHERE fts_rowid = ? AND id != ?", [candidate, rid]
+    ).fetchone():
+        candidate = first if candidate == last else candidate + 1
+    return candidate
+
+
+def statistic_value_rows(db: sqlite_utils.Database, report: int, parsed: dict) -> list[tuple]:
+    """The ``statistic_values`` rows of a report: (its search rowid, row label id,
+    column label id, value) for every number of its three tables."""
+    cells = statistics_rows("", parsed)
+    ids = label_ids(
+        db, {(t, axis, key) for _, t, r, c, _ in cells for axis, key in (("row", r), ("column", c))}
+    )
+    return [(report, ids[(t, "row", r)], ids[(t, "column", c)], v) for _, t, r, c, v in cells]
+
+
 def _delete_report(db: sqlite_utils.Database, rid: str, old: dict | None) -> None:
+    db.execute(
+        "DELETE FROM statistic_values WHERE report = (SELECT fts_rowid FROM reports WHERE id = ?)",
+        [rid],
+    )
     for table in DERIVED_ROWS:
         db.execute(f"DELETE FROM {table} WHERE report_id = ?", [rid])
     if old is not None:
         search.index_report(db, old["fts_rowid"], old, None)
-        db.execute("DELETE FROM report_texts WHERE report_id = ?", [rid])
+        db.execute("DELETE FROM report_full_texts WHERE report_id = ?", [rid])
         db.execute("DELETE FROM reports WHERE id = ?", [rid])
 
 
@@ -251,7 +295,7 @@ def _indexed_report(db: sqlite_utils.Database, rid: str) -> dict | None:
     """What the search index holds of the report: its rowid there and the texts."""
     row = db.execute(
         "SELECT r.fts_rowid, r.title, r.agency, t.full_text FROM reports r "
-        "LEFT JOIN report_texts t ON t.report_id = r.id WHERE r.id = ?",
+        "LEFT JOIN report_full_texts t ON t.report_id = r.id WHERE r.id = ?",
         [rid],
     ).fetchone()
     return dict(zip(("fts_rowid", *search.FTS_COLUMNS), row, strict=True)) if row else None
@@ -276,6 +320,7 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
     if best["portal_id"]:
         portal = next(db["portals"].rows_where("id = ?", [best["portal_id"]], limit=1), {})
     new = report_row(rid, best, parsed, portal, len(documents))
+    new["fts_rowid"] = old["fts_rowid"] if old else free_fts_rowid(db, rid, new["fts_rowid"])
     texts = report_texts_row(rid, parsed)
     indexed = {**new, **texts}
     _delete_report(db, rid, None)
@@ -284,11 +329,10 @@ def refresh_report(db: sqlite_utils.Database, rid: str) -> None:
             search.index_report(db, old["fts_rowid"], old, None)
         search.index_report(db, new["fts_rowid"], None, indexed)
     _upsert_at_rowid(db, "reports", new, new["fts_rowid"])
-    _upsert_at_rowid(db, "report_texts", texts, new["fts_rowid"])
+    _upsert_at_rowid(db, "report_full_texts", texts, new["fts_rowid"])
     db.conn.executemany(
-        "INSERT INTO statistics (report_id, table_key, row_key, column_key, value) "
-        "VALUES (?, ?, ?, ?, ?)",
-        statistics_rows(rid, parsed),
+        "INSERT INTO statistic_values (report, row_label, column_label, value) VALUES (?, ?, ?, ?)",
+        statistic_value_rows(db, new["fts_rowid"], parsed),
     )
     db.conn.executemany(
         "INSERT INTO checks (report_id, position, rule, ok, detail) VALUES (?, ?, ?, ?, ?)",

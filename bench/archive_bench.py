@@ -3,17 +3,19 @@
     python -m bench.archive_bench [--reports 100000] [--dir /tmp/nianbao-bench] [--keep]
                                   [--reuse]
 
-Builds ``nianbao.db`` from the five seed reports' shapes (their parsed forms and
-texts), varying the agency (34 provinces × 30 departments × places), the year
-(2019–2024) and every number. The rows of ``reports``, ``report_texts``, ``documents``,
+Builds ``nianbao.db`` from the five seed reports' shapes (their HTML renderings as the
+pipeline reads them: parsed forms and texts), varying the agency (34 provinces × 30
+departments × places), the year (2019–2024) and every number. The rows of ``reports``,
+``report_full_texts``, ``documents`` (one per report; the demo finds ~4),
 ``checks`` and the search index are made by ``archive.store``/``archive.search`` in two
 worker processes; the statistics (≈200 per report) are the seeds' cells scaled in SQL;
 ``applications_wide``, ``outcome_shares`` and the totals are derived by the SQL the
 archive itself uses. One transaction, no journal, indexes built and the search index
 merged after the load.
 
-Then starts Datasette as ``nianbao serve`` does and prints the database size, the build
-time, the load average and the median latency of 20 requests each: a search for a
+Then starts Datasette as ``nianbao serve`` does and prints the database size, the
+bytes per report of each table with its indexes (SQLite ``dbstat``), the build time,
+the load average and the median latency of 20 requests each: a search for a
 two-character word and for a four-character phrase, a faceted table page, every canned
 query, a report page and the site's own pages (``site:``: front door, search results
 with filters, a province, an agency, a question, a spreadsheet CSV). Targets: search
@@ -28,6 +30,7 @@ import multiprocessing
 import os
 import random
 import shutil
+import sqlite3
 import statistics
 import time
 import urllib.parse
@@ -53,9 +56,11 @@ from archive.store import (
     report_id,
     report_row,
     report_texts_row,
-    statistics_rows,
+    statistic_value_rows,
 )
-from tests.test_archive_build import seed_parsed, seed_texts
+from nianbao_common.cjk import FTS_ROWID_ID_MASK
+from pipelines.extract import extract
+from pipelines.parse import parse_document
 from tests.test_site import start_datasette
 
 DEPARTMENTS = (
@@ -72,6 +77,7 @@ CHUNK = 500
 TWO_CHARACTER_WORD = "处罚"
 FOUR_CHARACTER_PHRASE = "应急管理"
 FTS5_DEFAULT_AUTOMERGE = 4
+FORMATS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "formats"
 
 
 def place(number: int) -> tuple[str, str]:
@@ -99,10 +105,13 @@ def agencies_and_years(count: int) -> list[tuple[str, str, int, str, str]]:
 
 
 def seed_forms() -> list[tuple[dict, str, bytes]]:
+    """(parsed form, full text, packed parsed form) of the five seed reports as the
+    pipeline reads their HTML renderings (``tests/fixtures/formats/*/clean.html``)."""
     forms = []
-    for stem, text in seed_texts():
-        parsed = seed_parsed(stem, text)
-        forms.append((parsed, text, pack(parsed)))
+    for path in sorted(FORMATS.glob("*/clean.html")):
+        document = extract(path.read_bytes(), url=path.name)
+        parsed = dict(parse_document(document), full_text=document.text())
+        forms.append((parsed, parsed["full_text"], pack(parsed)))
     return forms
 
 
@@ -126,6 +135,11 @@ def synthetic_report(made: int, planned: tuple, seeds: list) -> tuple:
     title = f"{agency}{year}年政府信息公开工作年度报告"
     form = dict(parsed, agency=agency, year=year, title=title)
     form["full_text"] = text.replace(parsed["agency"], agency)
+    form["sections"] = {
+        name: section.replace(parsed["agency"], agency)
+        for name, section in (parsed.get("sections") or {}).items()
+        if section is not None
+    }
     form["checks"] = [
         {"rule": "applications.balance", "ok": rng.random() >= 0.1, "detail": ""},
         {"rule": "review_litigation.totals", "ok": True, "detail": ""},
@@ -162,29 +176,44 @@ def _insert_sql(table: str, columns: list[str], rowid: str | None = None) -> str
     return f"INSERT INTO {table} ({names}) VALUES ({values})"
 
 
-def load_statistics(conn, seeds: list[tuple[dict, str, bytes]]) -> None:
+def load_statistics(db: sqlite_utils.Database, seeds: list[tuple[dict, str, bytes]]) -> None:
     """Every planned report's statistics: its seed's cells × its scale, plus 0–3."""
-    conn.execute(
-        "CREATE TEMP TABLE seed_cells (seed INTEGER, table_key TEXT, row_key TEXT, "
-        "column_key TEXT, value NUMERIC, position INTEGER, "
-        "PRIMARY KEY (seed, table_key, row_key, column_key)) WITHOUT ROWID"
+    db.execute(
+        "CREATE TEMP TABLE seed_cells (seed INTEGER, row_label INTEGER, column_label INTEGER, "
+        "value NUMERIC, position INTEGER, PRIMARY KEY (seed, row_label, column_label)) "
+        "WITHOUT ROWID"
     )
-    conn.executemany(
-        "INSERT INTO seed_cells VALUES (?, ?, ?, ?, ?, ?)",
+    db.conn.executemany(
+        "INSERT INTO seed_cells VALUES (?, ?, ?, ?, ?)",
         [
             (seed, *row[1:], position)
             for seed, (parsed, _, _) in enumerate(seeds)
-            for position, row in enumerate(statistics_rows("", parsed))
+            for position, row in enumerate(statistic_value_rows(db, 0, parsed))
         ],
     )
-    conn.execute(
-        "INSERT INTO statistics (report_id, table_key, row_key, column_key, value) "
-        "SELECT p.report_id, c.table_key, c.row_key, c.column_key, "
+    db.execute(
+        "INSERT INTO statistic_values (report, row_label, column_label, value) "
+        "SELECT p.fts_rowid, c.row_label, c.column_label, "
         "  CASE WHEN c.value IS NULL THEN NULL "
         "  ELSE c.value * p.scale + (p.made + c.position) % 4 END "
         "FROM bench_plan p JOIN seed_cells c ON c.seed = p.seed "
-        "ORDER BY p.report_id, c.table_key, c.row_key, c.column_key"
+        "ORDER BY p.fts_rowid, c.row_label, c.column_label"
     )
+
+
+def claim_rowids(rows: list[tuple], taken: set[int]) -> list[tuple]:
+    """The rows of a chunk with every report's search rowid free, as
+    ``archive.store.free_fts_rowid`` makes it: the next one of its year when taken."""
+    claimed = []
+    for row, texts, shadow, checks, doc, plan in rows:
+        rowid = row["fts_rowid"]
+        first, last = rowid & ~FTS_ROWID_ID_MASK, rowid | FTS_ROWID_ID_MASK
+        while rowid in taken:
+            rowid = first if rowid == last else rowid + 1
+        taken.add(rowid)
+        row["fts_rowid"] = texts["fts_rowid"] = rowid
+        claimed.append((row, texts, (rowid, *shadow[1:]), checks, doc, (*plan, rowid)))
+    return claimed
 
 
 class Phases:
@@ -222,7 +251,9 @@ def build(path: Path, count: int) -> None:
         db.execute(f'DROP INDEX "{name}"')
     set_automerge(db, 0)  # no merging of the search index while loading; one merge after
     reports_sql = _insert_sql("reports", list(TABLES["reports"]["columns"]), "fts_rowid")
-    texts_sql = _insert_sql("report_texts", list(TABLES["report_texts"]["columns"]), "fts_rowid")
+    texts_sql = _insert_sql(
+        "report_full_texts", list(TABLES["report_full_texts"]["columns"]), "fts_rowid"
+    )
     fts_sql = (
         f"INSERT INTO {search.FTS_TABLE} (rowid, {', '.join(search.FTS_COLUMNS)}) "
         "VALUES (?, ?, ?, ?)"
@@ -231,9 +262,11 @@ def build(path: Path, count: int) -> None:
     conn.execute("BEGIN")
     conn.execute(
         "CREATE TEMP TABLE bench_plan (report_id TEXT PRIMARY KEY, seed INTEGER, "
-        "scale INTEGER, made INTEGER) WITHOUT ROWID"
+        "scale INTEGER, made INTEGER, fts_rowid INTEGER) WITHOUT ROWID"
     )
-    for rows in synthetic_reports(count):
+    taken: set[int] = set()
+    for chunk in synthetic_reports(count):
+        rows = claim_rowids(chunk, taken)
         conn.executemany(reports_sql, [r[0] for r in rows])
         conn.executemany(texts_sql, [r[1] for r in rows])
         conn.executemany(fts_sql, [r[2] for r in rows])
@@ -245,9 +278,9 @@ def build(path: Path, count: int) -> None:
             "parsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [r[4] for r in rows],
         )
-        conn.executemany("INSERT INTO bench_plan VALUES (?, ?, ?, ?)", [r[5] for r in rows])
+        conn.executemany("INSERT INTO bench_plan VALUES (?, ?, ?, ?, ?)", [r[5] for r in rows])
     phases.done("reports, texts, documents, checks, search index")
-    load_statistics(conn, seed_forms())
+    load_statistics(db, seed_forms())
     phases.done("statistics")
     for insert in (applications_wide_insert_sql, outcome_shares_insert_sql):
         conn.execute(insert("1"))
@@ -263,6 +296,37 @@ def build(path: Path, count: int) -> None:
     db.execute("ANALYZE")
     db.close()
     phases.done("analyze")
+
+
+def table_bytes(archive: Path) -> dict[str, int]:
+    """Bytes on disk of each table with its indexes (SQLite ``dbstat``); the search
+    index's shadow tables count as the search index."""
+    conn = sqlite3.connect(f"file:{archive.resolve()}?mode=ro", uri=True)
+    try:
+        owners = dict(
+            conn.execute(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type IN ('table', 'index')"
+            )
+        )
+        pages = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+    finally:
+        conn.close()
+    sizes: dict[str, int] = {}
+    for name, size in pages:
+        owner = owners.get(name, name)
+        if owner.startswith(f"{search.FTS_TABLE}_"):
+            owner = search.FTS_TABLE
+        sizes[owner] = sizes.get(owner, 0) + size
+    return dict(sorted(sizes.items(), key=lambda item: -item[1]))
+
+
+def print_bytes_per_report(archive: Path, reports: int) -> None:
+    sizes = table_bytes(archive)
+    print(f"bytes per report (dbstat, table with its indexes), {reports:,} reports:")
+    for name, size in sizes.items():
+        if size / reports >= 10:
+            print(f"  {name:<28} {size / reports / 1000:8.2f} KB")
+    print(f"  {'total':<28} {sum(sizes.values()) / reports / 1000:8.2f} KB")
 
 
 def median_ms(url: str) -> float:
@@ -351,9 +415,11 @@ def main() -> None:
         print(f"build: {time.perf_counter() - start:.0f} s")
         RawStore(args.dir / "raw.db").db.close()
     db = sqlite_utils.Database(archive)
-    print(f"reports: {db['reports'].count:,}  statistics rows: {db['statistics'].count:,}")
+    reports = db["reports"].count
+    print(f"reports: {reports:,}  statistics rows: {db['statistic_values'].count:,}")
     db.close()
     print(f"nianbao.db: {archive.stat().st_size / 2**30:.2f} GiB")
+    print_bytes_per_report(archive, reports)
     pages = pages_to_measure(archive)
     for base in start_datasette(args.dir):
         print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))

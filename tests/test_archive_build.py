@@ -289,13 +289,33 @@ def test_run_records_are_copied_from_the_raw_store(tmp_path):
     assert all(row["last_outcome"] == "ok" and row["reports"] == 1 for row in status.values())
 
 
+def test_section_texts_are_kept_once_and_read_back_whole(db):
+    (document, parsed, portal), *_ = sample_results()
+    full = parsed["full_text"]
+    sections = {"overview": full[10:60], "problems": full[100:180], "other": "全文中没有的一段。"}
+    save_result(db, document=document, parsed=dict(parsed, sections=sections), portal=portal)
+    rid = report_id(parsed["agency"], parsed["year"])
+    stored = db["report_full_texts"].get(rid)
+    assert stored["overview"] is None  # a place in the full text, not a second copy
+    assert stored["other"] == sections["other"]
+    shown = db.execute("SELECT * FROM report_texts WHERE report_id = ?", [rid]).fetchone()
+    assert shown == (
+        rid,
+        sections["overview"],
+        sections["problems"],
+        sections["other"],
+        stored["full_text"],
+    )
+
+
 def test_the_extracted_text_of_the_best_document_is_stored_and_searched(db):
     (document, parsed, portal), *_ = sample_results()
     parsed = {k: v for k, v in parsed.items() if k != "full_text"}
     text = "附录：本机关另行公布了排污许可证核发清单。"
     save_result(db, document=dict(document, text=text), parsed=parsed, portal=portal)
     rid = report_id(parsed["agency"], parsed["year"])
-    assert db["report_texts"].get(rid)["full_text"] == text
+    stored = db.execute("SELECT full_text FROM report_texts WHERE report_id = ?", [rid])
+    assert stored.fetchone()[0] == text
     rowid = db["reports"].get(rid)["fts_rowid"]
     found = db.execute(
         "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ?", [fts_query("核发清单")]
@@ -319,13 +339,16 @@ def test_an_archive_of_an_older_shape_is_rederived_from_its_documents(tmp_path):
     live = build_sample(tmp_path)
     db = sqlite_utils.Database(live)
     derived = ("reports", "report_texts", "statistics", "checks", "outcome_shares")
-    before = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in derived}
-    db.execute("DROP TABLE report_texts")
-    db.execute("DELETE FROM statistics")
+    before = {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in derived}
+    db.execute("DROP TABLE report_full_texts")
+    db.execute("DELETE FROM statistic_values")
+    for view in ("statistics", "report_texts"):  # tables in older archives
+        db.execute(f"DROP VIEW {view}")
+        db.execute(f"CREATE TABLE {view} (report_id TEXT, full_text TEXT)")
     db.execute("ALTER TABLE reports ADD COLUMN full_text TEXT")
     db.execute(f"PRAGMA user_version = {ARCHIVE_VERSION - 1}")
     ensure_db_shape(db)
-    after = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in derived}
+    after = {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in derived}
     assert after == before
     assert "full_text" not in db["reports"].columns_dict
     assert db.execute("SELECT count(*) FROM reports_fts").fetchone()[0] == len(before["reports"])
