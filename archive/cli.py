@@ -476,6 +476,24 @@ def wacz(file: Path, data_dir: Path) -> None:
     click.echo(f"{summary.path}: {summary.records} responses, {summary.body_bytes:,} bytes")
 
 
+@cli.command("export-raw")
+@click.argument("directory", type=click.Path(file_okay=False, writable=True, path_type=Path))
+@data_option
+def export_raw(directory: Path, data_dir: Path) -> None:
+    """Write every archived copy to DIRECTORY as <sha256>.<extension>: a static folder any
+    web server can host (set the site's copies_base_url to where it is served)."""
+    from archive import ARCHIVE_FILE
+    from archive.export import export_copies
+
+    if not (data_dir / ARCHIVE_FILE).exists():
+        fail(f"no archive at {data_dir / ARCHIVE_FILE}: nothing to export")
+    summary = export_copies(data_dir / ARCHIVE_FILE, raw_store_of(data_dir), directory)
+    click.echo(
+        f"{directory}: {summary.copies} copies, {summary.written} written "
+        f"({summary.bytes_written:,} bytes), {summary.copies - summary.written} already there"
+    )
+
+
 cli.add_command(registry)
 
 

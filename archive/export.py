@@ -1,4 +1,5 @@
-"""The raw store in open formats, for archivists: WARC and WACZ.
+"""The raw store in open formats, for archivists (WARC and WACZ), and the archived
+copies as a static folder for publishing.
 
 Every fetched response in ``raw.db`` (one ``fetches`` row per URL and content version:
 URL, status, response headers, the time these bytes were first fetched, and the body
@@ -13,7 +14,12 @@ body: Scrapy has already undone the transfer and content encodings, so
 ``Transfer-Encoding`` and ``Content-Encoding`` are kept as ``X-Archive-Orig-…`` (pywb's
 name for a header that is not the replayed one) and ``Content-Length`` is the body's.
 
-Archive layer: reads the raw store; imports nothing above it.
+``nianbao export-raw`` writes every copy the archive links to as a file named by its
+sha256 and the extension of its format (``nianbao_common.copies``), the names the
+site's copy links use: any web server or object store can then serve the copies, and
+the published site need not carry the raw store.
+
+Archive layer: reads the raw store and the archive; imports nothing above it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from nianbao_common.copies import copy_file_name
 
 WARC_VERSION = "WARC/1.1"
 # Headers that describe how the bytes travelled, not the body the raw store keeps.
@@ -208,3 +216,52 @@ def export_wacz(raw_db: Path, path: Path) -> ExportSummary:
         if status:
             raise RuntimeError(f"wacz create failed: {said.getvalue().strip()[-500:]}")
     return ExportSummary(warc.records, warc.body_bytes, path)
+
+
+@dataclass(frozen=True)
+class CopiesSummary:
+    copies: int
+    written: int
+    bytes_written: int
+
+
+def archived_copies(archive_db: Path) -> dict[str, str]:
+    """{file name: sha256} of every document copy the archive links to."""
+    conn = read_only(archive_db)
+    try:
+        rows = conn.execute(
+            "SELECT DISTINCT sha256, format FROM documents WHERE sha256 IS NOT NULL"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {copy_file_name(sha256, format_name): sha256 for sha256, format_name in rows}
+
+
+def export_copies(archive_db: Path, raw_db: Path, directory: Path) -> CopiesSummary:
+    """Write every archived copy to ``directory`` as ``<sha256>.<extension>`` (a static,
+    content-addressed folder). A file already there with the right size is kept: a
+    name stands for one content, so a second run writes only what is new. Each file is
+    written under a temporary name and renamed, so a reader never sees half a file."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    copies = archived_copies(archive_db)
+    conn = read_only(raw_db)
+    written = bytes_written = 0
+    try:
+        for name, sha256 in sorted(copies.items()):
+            path = directory / name
+            stored = conn.execute("SELECT size FROM blobs WHERE sha256 = ?", [sha256]).fetchone()
+            if stored is None:
+                raise LookupError(f"{sha256}: in the archive but not in the raw store {raw_db}")
+            if path.exists() and path.stat().st_size == stored[0]:
+                continue
+            content = conn.execute("SELECT content FROM blobs WHERE sha256 = ?", [sha256])
+            content = content.fetchone()[0]
+            partial = path.with_name(f".{name}.partial")
+            partial.write_bytes(content)
+            partial.replace(path)
+            written += 1
+            bytes_written += len(content)
+    finally:
+        conn.close()
+    return CopiesSummary(len(copies), written, bytes_written)

@@ -1,6 +1,7 @@
 """The raw store in open formats: the demo's raw store exported as WARC and as WACZ,
 validated by the formats' own tools (``warcio check``, ``wacz validate``), and every
-record read back to the bytes and sha256 the raw store keeps."""
+record read back to the bytes and sha256 the raw store keeps; the archived copies
+exported as a static folder of files named by their sha256 and extension."""
 
 import gzip
 import hashlib
@@ -14,6 +15,10 @@ from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
+
+from archive.serve import METADATA
+from nianbao_common.copies import copy_file_name
+from tests.test_site_pages import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -48,14 +53,18 @@ def read_back(warc: io.BufferedIOBase) -> tuple[list[str], dict]:
     return types, responses
 
 
-def export(data: Path, kind: str, path: Path) -> subprocess.CompletedProcess:
+def nianbao(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "archive.cli", "export", kind, str(path), "--data", str(data)],
+        [sys.executable, "-m", "archive.cli", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
         timeout=120,
     )
+
+
+def export(data: Path, kind: str, path: Path) -> subprocess.CompletedProcess:
+    return nianbao("export", kind, str(path), "--data", str(data))
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +146,55 @@ def test_export_without_a_raw_store_fails_with_one_line(tmp_path):
         == f"nianbao: no raw store at {tmp_path / 'raw.db'}: nothing to export"
     )
     assert not (tmp_path / "out.warc.gz").exists()
+
+
+# The demo's formats and the extensions a web server needs to serve them as such.
+EXTENSIONS = {"html": ".html", "pdf": ".pdf", "docx": ".docx", "doc": ".doc"}
+
+
+def test_export_raw_writes_every_copy_once_named_by_its_sha256(demo_run, tmp_path):
+    data, _ = demo_run
+    out = tmp_path / "copies"
+    first = nianbao("export-raw", str(out), "--data", str(data))
+    assert first.returncode == 0, first.stderr
+    conn = sqlite3.connect(data / "nianbao.db")
+    documents = set(conn.execute("SELECT sha256, format FROM documents"))
+    conn.close()
+    assert {f for _, f in documents} == set(EXTENSIONS)
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        sha + EXTENSIONS[f] for sha, f in documents
+    )
+    stored = {sha: body for (_, sha), (_, _, body) in stored_responses(data / "raw.db").items()}
+    for path in out.iterdir():
+        body = path.read_bytes()
+        assert hashlib.sha256(body).hexdigest() == path.stem
+        assert body == stored[path.stem]
+    again = nianbao("export-raw", str(out), "--data", str(data))
+    assert f"{len(documents)} copies, 0 written" in again.stdout
+
+
+def test_a_copy_of_a_text_format_is_txt_and_of_an_unknown_one_has_no_extension():
+    assert copy_file_name("ab" * 32, "text") == "ab" * 32 + ".txt"
+    assert copy_file_name("ab" * 32, "image") == "ab" * 32
+
+
+def test_copy_links_point_at_the_configured_base_url(demo_run):
+    data, _ = demo_run
+    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    base = "https://copies.example.org/nianbao"
+    metadata.setdefault("plugins", {}).setdefault("nianbao_site", {})["copies_base_url"] = base
+    conn = sqlite3.connect(data / "nianbao.db")
+    rid, sha = conn.execute(
+        "SELECT r.id, d.sha256 FROM reports r JOIN documents d ON d.report_id = r.id "
+        "WHERE d.format = 'pdf' LIMIT 1"
+    ).fetchone()
+    conn.close()
+    served, published = Site(data), Site(data, metadata)
+    try:
+        for site, url in ((served, f"/copies/{sha}.pdf"), (published, f"{base}/{sha}.pdf")):
+            assert f'href="{url}"' in site.page(f"/nianbao/reports/{rid}")
+            assert f'href="{url}"' in site.page(f"/nianbao/documents?sha256={sha}")
+        assert "/copies/" not in published.page(f"/nianbao/reports/{rid}")
+    finally:
+        served.close()
+        published.close()

@@ -268,7 +268,7 @@ def register_routes():
 
 
 @hookimpl
-def render_cell(row, value, column, table, database):
+def render_cell(row, value, column, table, database, datasette):
     if database != ARCHIVE_DB or value is None:
         return None
     if column == "report_id" or (table == SEARCH_VIEW and column == "id"):
@@ -280,7 +280,11 @@ def render_cell(row, value, column, table, database):
     if column == "agency" and isinstance(value, str):
         return Markup(f'<a href="{escape(pages.agency_url(value))}">{escape(value)}</a>')
     if table == "documents" and column == "sha256":
-        url = archived_copy_url(value, row["format"] if "format" in row.keys() else None)
+        url = archived_copy_url(
+            value,
+            row["format"] if "format" in row.keys() else None,
+            pages.copies_base_url(datasette),
+        )
         return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
     return None
 
@@ -337,7 +341,9 @@ async def _report_page(datasette, request) -> dict:
     document_rows = [
         dict(
             row,
-            archived_copy=archived_copy_url(row["sha256"], row["format"])
+            archived_copy=archived_copy_url(
+                row["sha256"], row["format"], pages.copies_base_url(datasette)
+            )
             if row["sha256"]
             else None,
         )

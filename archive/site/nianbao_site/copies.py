@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from nianbao_common.copies import copy_file_name
+
 # extension → (Content-Type, opens in the browser)
 TYPES: dict[str, tuple[str, bool]] = {
     "pdf": ("application/pdf", True),
@@ -29,6 +31,7 @@ TYPES: dict[str, tuple[str, bool]] = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", False),
 }
 UNKNOWN = ("application/octet-stream", False)
+COPIES_PATH = "/copies"  # where this site serves the copies from the raw store
 # Scripts, forms, plugins and same-origin access all off; nothing fetched but inline
 # styles and images carried in the page itself.
 HTML_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -79,8 +82,11 @@ def copy_headers(
     return headers
 
 
-def archived_copy_url(sha256: str, format_name: str | None = None) -> str:
-    """Where the archived copy with this sha256 is served, named as a file of its
-    format (``/copies/<sha256>.pdf``), as ``nianbao export-raw`` names the files."""
-    ext = extension(format_name)
-    return f"/copies/{sha256}.{ext}" if ext else f"/copies/{sha256}"
+def archived_copy_url(
+    sha256: str, format_name: str | None = None, base_url: str = COPIES_PATH
+) -> str:
+    """Where the archived copy with this sha256 is served: under ``base_url`` (this
+    site's own ``/copies``, or wherever the folder ``nianbao export-raw`` writes is
+    hosted: the plugin setting ``copies_base_url``), named as in that folder
+    (``<sha256>.pdf``, ``nianbao_common.copies``)."""
+    return f"{base_url.rstrip('/')}/{copy_file_name(sha256, format_name)}"

@@ -17,7 +17,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from nianbao_site.chart import Series, bar_chart
-from nianbao_site.copies import archived_copy_url, copy_headers, extension
+from nianbao_site.copies import COPIES_PATH, archived_copy_url, copy_headers, extension
 from nianbao_site.labels import column_labels, short_label, zh_part
 from nianbao_site.search import UNKNOWN_PROVINCE, SearchRequest, run_search
 
@@ -34,6 +34,12 @@ _summaries: dict[str, dict] = {}
 
 def plugin_setting(datasette, name: str, default):
     return (datasette.plugin_config(PLUGIN) or {}).get(name, default)
+
+
+def copies_base_url(datasette) -> str:
+    """Where the copy links point: the plugin setting ``copies_base_url`` (the folder of
+    ``nianbao export-raw`` on any web server), else this site's own ``/copies``."""
+    return plugin_setting(datasette, "copies_base_url", COPIES_PATH)
 
 
 def report_url(report_id: str) -> str:
@@ -224,11 +230,19 @@ async def province_page(datasette, request):
         }
         for row in rows
     ]
+    places: dict[str, list[dict]] = {}  # in division-code order, as the rows come
+    for agency in agencies:
+        places.setdefault(agency["place"], []).append(agency)
     return await render(
         datasette,
         request,
         "nianbao_province.html",
-        {"province": province, "agencies": agencies, "reports": sum(r["reports"] for r in rows)},
+        {
+            "province": province,
+            "places": list(places.items()),
+            "agencies": len(agencies),
+            "reports": sum(r["reports"] for r in rows),
+        },
     )
 
 
@@ -299,7 +313,9 @@ async def agency_page(datasette, request):
         )
         year["lawsuits"] = lawsuits(year)
         year["copy_url"] = (
-            archived_copy_url(year["sha256"], year["format"]) if year["sha256"] else None
+            archived_copy_url(year["sha256"], year["format"], copies_base_url(datasette))
+            if year["sha256"]
+            else None
         )
     first = years[-1]
     return await render(
