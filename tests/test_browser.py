@@ -207,7 +207,9 @@ def test_a_journalists_path_through_the_site(browser, site, journey, downloads):
     assert f"共 {len(expected)} 份报告" in body_text(browser)
     marks = browser.find_elements(By.CSS_SELECTOR, "li.nb-hit .nb-snippet mark")
     assert marks and all(mark.text == TWO_CHARACTER_WORD for mark in marks)
+    assert page_width_on_a_phone(browser) <= PHONE_WIDTH
     screenshot(browser, "02-search-results")
+    screenshot(browser, "02-search-results-phone", PHONE_WIDTH)
 
     # 3. A hit's title opens its report page: tables as printed, copies listed.
     (hit,) = [h for h in hits if h.get_attribute("href").endswith("/" + journey["report"])]
@@ -247,7 +249,9 @@ def test_a_journalists_path_through_the_site(browser, site, journey, downloads):
     chart = browser.find_element(By.CSS_SELECTOR, "svg.nb-chart")
     assert chart.is_displayed() and chart.size["height"] > 100
     assert browser.find_elements(By.CSS_SELECTOR, "svg.nb-chart rect title")
+    assert page_width_on_a_phone(browser) <= PHONE_WIDTH  # the table of figures scrolls
     screenshot(browser, "06-agency-page")
+    screenshot(browser, "06-agency-page-phone", PHONE_WIDTH)
 
     # 7. A question from the front door, answered for the latest year.
     browser.get(site + "/")
@@ -255,7 +259,9 @@ def test_a_journalists_path_through_the_site(browser, site, journey, downloads):
     open_link(browser, question)
     rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
     assert rows
+    assert page_width_on_a_phone(browser) <= PHONE_WIDTH
     screenshot(browser, "07-question")
+    screenshot(browser, "07-question-phone", PHONE_WIDTH)
 
     # 8. Its spreadsheet download: UTF-8 with a BOM, the same rows as the JSON.
     browser.find_element(By.CSS_SELECTOR, "a.nb-csv-excel").click()

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-HEIGHT = 260
-LEFT = 56  # room for the value axis labels
-BOTTOM = 28  # room for the years
+WIDTH = 480  # narrow, so that on a phone the text stays readable
+HEIGHT = 250
+LEFT = 64  # room for the value axis labels
+BOTTOM = 30  # room for the years
 TOP = 12
 LEGEND = 26
 LABELLED_BAR = 22  # bars at least this wide carry their number
@@ -57,7 +57,7 @@ def bar_chart(years: list[int], series: list[Series], title: str) -> Markup:
     bar_w = min(group_w * 0.8 / max(len(series), 1), 40)
     parts = [
         f'<svg class="nb-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="15" font-family="sans-serif">',
         f"<title>{escape(title)}</title>",
     ]
     for fraction in (0, 0.5, 1):
@@ -76,7 +76,7 @@ def bar_chart(years: list[int], series: list[Series], title: str) -> Markup:
             if value is None:
                 parts.append(
                     f'<text x="{x + bar_w / 2:.1f}" y="{base - 3:.1f}" text-anchor="middle" '
-                    f'font-size="9" fill="#999">空</text>'
+                    f'font-size="12" fill="#999">空</text>'
                 )
                 continue
             # a zero is a thin bar on the axis, so it never looks like a blank
@@ -89,19 +89,19 @@ def bar_chart(years: list[int], series: list[Series], title: str) -> Markup:
             if bar_w >= LABELLED_BAR:
                 parts.append(
                     f'<text x="{x + bar_w * 0.45:.1f}" y="{base - height - 3:.1f}" '
-                    f'text-anchor="middle" font-size="10" fill="#333">{_number(value)}</text>'
+                    f'text-anchor="middle" font-size="13" fill="#333">{_number(value)}</text>'
                 )
         parts.append(
             f'<text x="{LEFT + group_w * (index + 0.5):.1f}" y="{base + 18}" '
             f'text-anchor="middle">{year}</text>'
         )
-    legend_x = LEFT
+    legend_x = 8
     for number, one in enumerate(series):
         colour = COLOURS[number % len(COLOURS)]
         parts.append(
-            f'<rect x="{legend_x}" y="{HEIGHT - 16}" width="12" height="12" fill="{colour}"/>'
-            f'<text x="{legend_x + 16}" y="{HEIGHT - 6}">{escape(one.label)}</text>'
+            f'<rect x="{legend_x}" y="{HEIGHT - 17}" width="14" height="14" fill="{colour}"/>'
+            f'<text x="{legend_x + 18}" y="{HEIGHT - 5}">{escape(one.label)}</text>'
         )
-        legend_x += 24 + 13 * len(one.label)
+        legend_x += 28 + 16 * len(one.label)
     parts.append("</svg>")
     return Markup("".join(parts))
