@@ -383,3 +383,9 @@ def test_a_streamed_spreadsheet_csv_keeps_every_row(sample):
     assert response.content.count(UTF8_BOM) == 1
     text = response.content[len(UTF8_BOM) :].decode("utf-8")
     assert len(list(csv.DictReader(io.StringIO(text)))) == count
+
+
+def test_a_questions_failed_checks_are_in_chinese(sample):
+    html = sample.page("/nianbao/numbers_do_not_add_up?year=全部")
+    (rule,) = sample.rows("SELECT rule FROM checks WHERE ok = 0")[0]
+    assert f"{WARNING_LABELS_ZH[rule]}" in html and f'<code class="nb-code">{rule}</code>' in html

@@ -279,6 +279,9 @@ def render_cell(row, value, column, table, database, datasette):
         )
     if column == "agency" and isinstance(value, str):
         return Markup(f'<a href="{escape(pages.agency_url(value))}">{escape(value)}</a>')
+    if column == "rule" and table == "checks" or column == "failures":
+        # check rules (``rule: detail | …`` in a question's answer) in Chinese
+        return Markup("<br>").join(check_text(part) for part in str(value).split(" | "))
     if table == "documents" and column == "sha256":
         url = archived_copy_url(
             value,
@@ -287,6 +290,15 @@ def render_cell(row, value, column, table, database, datasette):
         )
         return Markup(f'<a href="{escape(url)}">{escape(value)}</a>')
     return None
+
+
+def check_text(text: str) -> Markup:
+    """``rule: detail`` (or a rule) as its Chinese text, the rule's code beside it."""
+    rule, _, detail = text.partition(": ")
+    note = check_note(rule, detail)
+    return Markup('{} <code class="nb-code">{}</code>').format(
+        " ".join(filter(None, [note.zh or rule, note.detail])), rule
+    )
 
 
 def notes_by_table(checks: list[dict], warnings: list[str]) -> dict[str | None, list]:
