@@ -389,3 +389,11 @@ def test_a_questions_failed_checks_are_in_chinese(sample):
     html = sample.page("/nianbao/numbers_do_not_add_up?year=全部")
     (rule,) = sample.rows("SELECT rule FROM checks WHERE ok = 0")[0]
     assert f"{WARNING_LABELS_ZH[rule]}" in html and f'<code class="nb-code">{rule}</code>' in html
+
+
+def test_search_results_as_data_are_the_same_reports(sample):
+    year = sample.rows("SELECT year FROM reports LIMIT 1")[0][0]
+    html = sample.page(search_url(q="复议", year=year))
+    (link,) = re.findall(r'href="(/nianbao/report_search\.json\?[^"]+)"', html)
+    rows = sample.get(link.replace("&amp;", "&")).json()
+    assert {r["id"] for r in rows} == set(hit_ids(html))

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from nianbao_site.chart import Series, bar_chart
 from nianbao_site.copies import COPIES_PATH, archived_copy_url, copy_headers, extension
 from nianbao_site.labels import column_labels, short_label, zh_part
-from nianbao_site.search import UNKNOWN_PROVINCE, SearchRequest, run_search
+from nianbao_site.search import UNKNOWN_PROVINCE, SearchRequest, export_args, run_search
 
 ARCHIVE_DB = "nianbao"
 RAW_DB = "raw"
@@ -191,7 +191,13 @@ async def search_page(datasette, request):
         datasette,
         request,
         "nianbao_search.html",
-        {"search": search, "results": results, "summary": summary},
+        {
+            "search": search,
+            "results": results,
+            "summary": summary,
+            "as_json": export_args(search, _shape="array"),
+            "as_csv": export_args(search, _dl="on", _bom="on", _size="max"),
+        },
     )
 
 

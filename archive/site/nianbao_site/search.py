@@ -73,6 +73,20 @@ class SearchRequest:
         return {k: str(v) for k, v in values.items() if v not in ("", None, 1)}
 
 
+def export_args(request: SearchRequest, **extra: str) -> dict[str, str]:
+    """The same search as column filters of the ``report_search`` view (JSON, CSV)."""
+    args = {"_search": request.words}
+    if request.year:
+        args["year"] = str(request.year)
+    if request.province == UNKNOWN_PROVINCE:
+        args["province__isnull"] = "1"
+    elif request.province:
+        args["province"] = request.province
+    if request.level:
+        args["level"] = request.level
+    return {**args, **extra}
+
+
 def query_terms(words: str) -> list[str]:
     """The words and quoted phrases of a query, as the search treats them."""
     return [(quoted or bare).strip() for quoted, bare in _QUERY_TERM.findall(words or "")]
