@@ -16,20 +16,13 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 from nianbao_common.keys import APPLICATION_ROWS
-from pipelines.extract import extract
-from pipelines.extract.document import Document
-from pipelines.parse import parse_document, parse_text
+from pipelines.parse import parse_text
 from pipelines.parse.compare import Comparison, compare_to_expected
+from tests.support import golden_cases, parse_case
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
-REPORTS = FIXTURES / "reports"
-SEEDS = FIXTURES / "seeds"
-# Input files of a golden case; NAME.hints.json and NAME.source.txt ride along.
-_INPUTS = frozenset({"txt", "md", "doc.json", "html", "pdf"})
 _KIND_OF_INPUT = {
     "txt": "text (earlier fixtures)",
     "md": "Markdown (earlier fixtures)",
@@ -38,30 +31,6 @@ _KIND_OF_INPUT = {
     "pdf": "PDF (earlier fixtures)",
 }
 _ROW_LABELS = {row.key: row.zh for row in APPLICATION_ROWS}
-
-
-def golden_cases() -> Iterator[tuple[str, Path, Path]]:
-    """(name, input file, expected file) for every golden fixture, then every seed."""
-    for expected in sorted(REPORTS.glob("*.expected.json")):
-        name = expected.name.removesuffix(".expected.json")
-        inputs = [p for p in REPORTS.glob(f"{name}.*") if p.name.split(".", 1)[1] in _INPUTS]
-        yield name, inputs[0], expected
-    for seed in sorted(SEEDS.glob("*.txt")):
-        yield f"seed {seed.stem}", seed, SEEDS / "expected" / f"{seed.stem}.json"
-
-
-def parse_case(source: Path) -> dict:
-    """Parse one fixture: ``.doc.json`` is an extracted Document, ``.html`` and ``.pdf``
-    go through the extractor as the pipeline reads them, anything else is text; a
-    ``NAME.hints.json`` beside it carries the crawler's hints."""
-    name = source.name.split(".")[0]
-    hints_file = source.with_name(f"{name}.hints.json")
-    hints = json.loads(hints_file.read_text()) if hints_file.exists() else None
-    if source.name.endswith(".doc.json"):
-        return parse_document(Document.from_dict(json.loads(source.read_text())), hints)
-    if source.suffix in (".html", ".pdf"):
-        return parse_document(extract(source.read_bytes(), url=source.name), hints)
-    return parse_text(source.read_text(encoding="utf-8"), hints)
 
 
 def layout_of(name: str, source: Path, expected: dict) -> str:

@@ -13,7 +13,7 @@ from pipelines.extract import extract
 from pipelines.extract.document import Document, Paragraph, Table
 from pipelines.parse import parse_document
 from pipelines.parse.compare import compare_to_expected
-from tools.make_format_fixtures import expanded_rows, infer_spans, seed_document
+from tests.support import expanded_rows, infer_spans, seed_document
 
 SEEDS = sorted(Path("tests/fixtures/seeds").glob("*.txt"))
 FORMATS_DIR = Path("tests/fixtures/formats")

@@ -14,7 +14,7 @@ from pipelines.extract import extract
 from pipelines.extract.document import Table
 from pipelines.parse import parse_document
 from pipelines.parse.compare import compare_to_expected
-from tools.make_format_fixtures import expanded_rows, infer_spans, is_value, seed_document
+from tests.support import expanded_rows, infer_spans, is_value, seed_document
 
 SEEDS = sorted(Path("tests/fixtures/seeds").glob("*.txt"))
 TESTED = [SEEDS[0], SEEDS[2]]  # a 2021-template report and the 2019 one with large numbers

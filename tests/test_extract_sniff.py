@@ -10,7 +10,7 @@ from pipelines.extract import extract
 from pipelines.extract.encoding import decode_html
 from pipelines.extract.layout import PAGE_NUMBER
 from pipelines.extract.sniff import sniff_format
-from tools.make_format_fixtures import Span, expanded_rows, infer_spans
+from tests.support import Span, expanded_rows, infer_spans
 
 FORMATS = Path("tests/fixtures/formats")
 FIRST = sorted(FORMATS.glob("0*"))[0]

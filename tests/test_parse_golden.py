@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from bench.parse_eval import golden_cases, parse_case
 from pipelines.parse.compare import compare_to_expected
+from tests.support import golden_cases, parse_case
 
 CASES = list(golden_cases())
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.parse_eval import golden_cases, parse_case
 from nianbao_common.keys import PARSE_STATUSES, WARNING_LABELS_ZH
 from pipelines.extract import extract
 from pipelines.extract.document import Document, Paragraph
@@ -25,6 +24,7 @@ from pipelines.parse.flattened import split_run_together
 from pipelines.parse.glued import cuts, decode, glued_row
 from pipelines.parse.review import read_review
 from pipelines.parse.warn import warning, warning_code
+from tests.support import golden_cases, parse_case
 from tools import layout_fixtures
 
 REPORTS = Path(__file__).parent / "fixtures" / "reports"

@@ -19,8 +19,9 @@ tables are the seed's own), writes tests/fixtures/formats/<seed-id>/:
 and tests/fixtures/formats/bad/: files that must give a typed error; and the layout
 renderings of real-file shapes into the golden set (``tools/layout_fixtures.py``).
 
-Merged cells are inferred from the seed grid (see ``infer_spans``); ``expanded_rows`` is
-the grid an extractor must return for a merged rendering. Run from the repository root:
+Merged cells are inferred from the seed grid (``tests.support.infer_spans``, which the
+tests share); ``expanded_rows`` there is the grid an extractor must return for a merged
+rendering. Run from the repository root:
 ``python -m tools.make_format_fixtures`` (``--layouts``: only the layout renderings, which
 need neither LibreOffice nor poppler).
 """
@@ -29,13 +30,11 @@ from __future__ import annotations
 
 import io
 import random
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document as DocxDocument
@@ -52,7 +51,7 @@ from reportlab.platypus import Paragraph as PdfParagraph
 from reportlab.platypus import Table as PdfTable
 
 from pipelines.extract.document import Document, Paragraph, Table
-from pipelines.extract.text import extract_text_document
+from tests.support import Span, infer_spans, is_value, seed_document
 from tools.layout_fixtures import write_layout_fixtures
 
 SEED_DIR = Path("tests/fixtures/seeds")
@@ -61,102 +60,6 @@ BAD_DIR = FORMATS_DIR / "bad"
 PUBLISHED = "2024-01-20"
 FONT = "STSong-Light"
 SCAN_DPI = 150
-
-_NUMBER = re.compile(r"[-+增减]?\s*\d[\d,.]*\s*(万元|元)?")
-
-
-@dataclass(frozen=True)
-class Span:
-    rowspan: int
-    colspan: int
-
-
-def is_value(cell: str) -> bool:
-    return bool(_NUMBER.fullmatch(cell.strip()))
-
-
-def _is_label_row(row: list[str]) -> bool:
-    return not any(is_value(cell) for cell in row)
-
-
-def _header_rows(rows: list[list[str]]) -> set[int]:
-    """Rows of column labels: label rows before the first row of numbers, and later ones
-    with several labels or followed by another label row (a block's title). A lone label
-    over blanks among numeric rows is a data row whose values were left blank."""
-    first_numeric = next((r for r, row in enumerate(rows) if not _is_label_row(row)), len(rows))
-    headers = set()
-    for r, row in enumerate(rows):
-        if not _is_label_row(row):
-            continue
-        followed_by_label = r + 1 < len(rows) and _is_label_row(rows[r + 1])
-        if r < first_numeric or sum(1 for cell in row if cell) >= 2 or followed_by_label:
-            headers.add(r)
-    return headers
-
-
-def infer_spans(rows: list[list[str]]) -> dict[tuple[int, int], Span]:
-    """Merged cells a Word author would have made of this grid: in header rows a label
-    spans the blank cells to its right and, in the header rows below, the blank cells
-    under it; in data rows a label spans down the blank label cells of the rows it groups
-    (rows whose own label sits further right), and a cell spans as far right as the cell
-    of the last header row above it does, over blank cells."""
-    spans: dict[tuple[int, int], Span] = {}
-    covered: set[tuple[int, int]] = set()
-    header_colspan: dict[int, int] = {}
-    headers = _header_rows(rows)
-    height, width = len(rows), len(rows[0]) if rows else 0
-
-    def free(r: int, c: int) -> bool:
-        return c < width and not rows[r][c] and (r, c) not in covered
-
-    for r, row in enumerate(rows):
-        is_header = r in headers
-        if is_header:
-            header_colspan = {}
-        for c, cell in enumerate(row):
-            if not cell or (r, c) in covered:
-                continue
-            colspan = 1
-            if is_header:
-                while free(r, c + colspan):
-                    colspan += 1
-                header_colspan[c] = colspan
-            elif c in header_colspan:
-                while colspan < header_colspan[c] and free(r, c + colspan):
-                    colspan += 1
-            rowspan = 1
-            if is_header:
-                while r + rowspan in headers and all(
-                    free(r + rowspan, c + dc) for dc in range(colspan)
-                ):
-                    rowspan += 1
-            elif not is_value(cell):
-                while (
-                    r + rowspan < height
-                    and r + rowspan not in headers
-                    and free(r + rowspan, c)
-                    and any(
-                        rows[r + rowspan][k] and not is_value(rows[r + rowspan][k])
-                        for k in range(c + 1, width)
-                    )
-                ):
-                    rowspan += 1
-            if rowspan > 1 or colspan > 1:
-                spans[(r, c)] = Span(rowspan, colspan)
-                covered.update(
-                    (r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan) if dr or dc
-                )
-    return spans
-
-
-def expanded_rows(rows: list[list[str]], spans: dict[tuple[int, int], Span]) -> list[list[str]]:
-    """The grid with every merged cell's text repeated in each cell it covers."""
-    grid = [list(row) for row in rows]
-    for (r, c), span in spans.items():
-        for dr in range(span.rowspan):
-            for dc in range(span.colspan):
-                grid[r + dr][c + dc] = rows[r][c]
-    return grid
 
 
 def covered_cells(spans: dict[tuple[int, int], Span]) -> set[tuple[int, int]]:
@@ -167,10 +70,6 @@ def covered_cells(spans: dict[tuple[int, int], Span]) -> set[tuple[int, int]]:
         for dc in range(span.colspan)
         if dr or dc
     }
-
-
-def seed_document(seed: Path) -> Document:
-    return extract_text_document(seed.read_text(encoding="utf-8"))
 
 
 def report_title(document: Document) -> str:
