@@ -1,71 +1,111 @@
-"""Scanned PDFs (report.pdf rasterised, no text layer) go through Tesseract: the document
-is marked as OCR'd, tables come back with their shape, and no number is invented — a cell
-OCR cannot read is blank, never wrong. Two seeds here; the bench runs all five."""
+"""Scanned PDFs (a printed, stamped report scanned to an image-only PDF) go through OCR,
+RapidOCR by default: the document is marked as OCR'd, tables come back with their shape,
+and no number is invented — a number OCR is not sure of is blank, with a warning, never
+wrong. One or two pages here; bench/ocr_bench.py reads every scanned page with both engines.
+"""
 
 from __future__ import annotations
 
+import io
 import json
-import re
+import sys
 from pathlib import Path
 
+import pypdfium2
 import pytest
 
-from pipelines.extract import extract
-from pipelines.extract.document import Table
+from pipelines.extract import extract, ocr
+from pipelines.extract.document import ConverterMissing, Document, Table
 from pipelines.parse import parse_document
 from pipelines.parse.compare import compare_to_expected
-from tests.support import expanded_rows, infer_spans, is_value, seed_document
 
-SEEDS = sorted(Path("tests/fixtures/seeds").glob("*.txt"))
-TESTED = [SEEDS[0], SEEDS[2]]  # a 2021-template report and the 2019 one with large numbers
+SCANS = Path("tests/fixtures/scans")
+EXPECTED = Path("tests/fixtures/seeds/expected")
+SEED = "002_730fd97f12cf432f"  # the 2019 template, numbers up to 18028.5825
+TABLE_KEYS = ("active_disclosure", "applications", "review_litigation")
+
+
+def pages_of(data: bytes, indices: list[int]) -> bytes:
+    """A PDF of these pages (0-based) of another."""
+    source, result = pypdfium2.PdfDocument(data), pypdfium2.PdfDocument.new()
+    try:
+        result.import_pages(source, indices)
+        buffer = io.BytesIO()
+        result.save(buffer)
+        return buffer.getvalue()
+    finally:
+        result.close()
+        source.close()
+
+
+def row_starting(document: Document, label: str) -> list[str]:
+    return next(
+        row
+        for block in document.blocks
+        if isinstance(block, Table)
+        for row in block.rows
+        if row[0] == label
+    )
 
 
 @pytest.fixture(scope="module")
-def scanned() -> dict[str, object]:
-    return {
-        seed.stem: extract(Path("tests/fixtures/formats", seed.stem, "scanned.pdf").read_bytes())
-        for seed in TESTED
-    }
-
-
-def _squeezed(rows: list[list[str]]) -> list[list[str]]:
-    return [[re.sub(r"\s+", "", cell) for cell in row] for row in rows if any(row)]
+def scanned_tables() -> Document:
+    """Pages 2 and 3 of the scanned seed 002: its three statistics tables."""
+    return extract(pages_of((SCANS / f"{SEED}.pdf").read_bytes(), [1, 2]))
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", TESTED, ids=[s.stem[:3] for s in TESTED])
-def test_scanned_pdf_is_ocrd_with_no_wrong_number(scanned, seed):
-    document = scanned[seed.stem]
-    assert document.ocr and document.method == "ocr:tesseract"
-    assert any("OCR" in warning for warning in document.warnings)
-    expected = [
-        _squeezed(expanded_rows(block.rows, infer_spans(block.rows)))
-        for block in seed_document(seed).blocks
-        if isinstance(block, Table)
-    ]
-    got = [_squeezed(block.rows) for block in document.blocks if isinstance(block, Table)]
-    assert [(len(t), len(t[0])) for t in got] == [(len(t), len(t[0])) for t in expected]
-    numbers = read = 0
-    for expected_table, table in zip(expected, got, strict=True):
-        for expected_row, row in zip(expected_table, table, strict=True):
-            for truth, cell in zip(expected_row, row, strict=True):
-                if is_value(truth):
-                    numbers += 1
-                    assert cell in ("", truth), f"{truth!r} read as {cell!r} in {expected_row}"
-                    read += cell == truth
-                else:
-                    assert not is_value(cell), f"number {cell!r} where the page has {truth!r}"
-    assert read >= 0.8 * numbers, f"only {read} of {numbers} numbers read"
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "seed",
-    [SEEDS[0], SEEDS[2]],
-    ids=[s.stem[:3] for s in TESTED],
-)
-def test_scanned_pdf_parses_without_wrong_values(scanned, seed):
-    expected = json.loads((seed.parent / "expected" / f"{seed.stem}.json").read_text())
-    comparison = compare_to_expected(parse_document(scanned[seed.stem]), expected)
+def test_scanned_tables_are_read_with_no_wrong_number(scanned_tables):
+    assert scanned_tables.ocr and scanned_tables.method == "ocr:rapidocr"
+    assert any("OCR" in warning for warning in scanned_tables.warnings)
+    expected = json.loads((EXPECTED / f"{SEED}.json").read_text())
+    comparison = compare_to_expected(
+        parse_document(scanned_tables), {key: expected[key] for key in TABLE_KEYS}
+    )
     assert comparison.wrong == 0, comparison.mismatches
-    assert comparison.right >= 0.7 * comparison.scored
+    assert comparison.right >= 0.95 * comparison.scored, comparison.mismatches
+
+
+@pytest.mark.slow
+def test_a_blotted_digit_leaves_its_number_blank_with_a_warning(monkeypatch):
+    """2229 printed, its second digit under a blot of ink: the recogniser reads the three
+    digits it sees, sure of each; the number must be blank, not 229."""
+    data = (SCANS / "smudged-digit.pdf").read_bytes()
+    document = extract(data)
+    assert row_starting(document, "行政许可")[1:] == ["", "-516", "1530"]
+    assert any("numbers left blank" in warning for warning in document.warnings)
+    licensing = parse_document(document)["active_disclosure"]["administrative_licensing"]
+    assert None in licensing.values() and 1530 in licensing.values()
+
+    # What the engine gives when no reading is doubted: a wrong number.
+    monkeypatch.setattr(ocr.RapidOcrEngine, "min_digit_confidence", 0.0)
+    unguarded = extract(data)
+    assert row_starting(unguarded, "行政许可")[1] not in ("", "2229")
+
+
+def _one_scanned_page() -> bytes:
+    return pages_of((SCANS / f"{SEED}.pdf").read_bytes(), [3])
+
+
+def test_rapidocr_not_installed_is_a_typed_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import fails
+    ocr._rapidocr.cache_clear()
+    try:
+        with pytest.raises(ConverterMissing, match="rapidocr-onnxruntime is not installed"):
+            extract(_one_scanned_page())
+    finally:
+        ocr._rapidocr.cache_clear()
+
+
+def test_tesseract_not_installed_is_a_typed_error(monkeypatch):
+    monkeypatch.setenv(ocr.ENGINE_VARIABLE, "tesseract")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(ConverterMissing, match="tesseract is not installed"):
+        extract(_one_scanned_page())
+
+
+def test_an_engine_we_do_not_have_is_a_typed_error(monkeypatch):
+    monkeypatch.setenv(ocr.ENGINE_VARIABLE, "abbyy")
+    with pytest.raises(ConverterMissing, match="no OCR engine 'abbyy'") as error:
+        extract(_one_scanned_page())
+    assert error.value.kind == "converter_missing"

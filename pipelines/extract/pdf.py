@@ -120,7 +120,9 @@ def open_pdf(data: bytes) -> pdfplumber.PDF:
         raise CorruptFile(f"PDF cannot be parsed: {cause!r}") from error
 
 
-def extract_pdf(data: bytes, *, ocr: bool = True) -> Document:
+def extract_pdf(data: bytes, *, ocr: bool = True, ocr_engine: str | None = None) -> Document:
+    """The PDF's document; pages without usable text are OCR'd by ``ocr_engine`` (None: the
+    default, see ``pipelines.extract.ocr``) unless ``ocr`` is False."""
     pdf = open_pdf(data)
     warnings: list[str] = []
     try:
@@ -152,11 +154,14 @@ def extract_pdf(data: bytes, *, ocr: bool = True) -> Document:
                 raise NoTextLayer(f"PDF has no usable text layer on any of its {page_count} pages")
             warnings.append(f"pages without usable text, not OCR'd: {[i + 1 for i in unreadable]}")
         else:
-            for index, ocr_page in zip(unreadable, ocr_pdf_pages(data, unreadable), strict=True):
+            read = ocr_pdf_pages(data, unreadable, ocr_engine)
+            for index, ocr_page in zip(unreadable, read.pages, strict=True):
                 pages[index] = ocr_page
             is_ocr = True
-            method = "ocr:tesseract" if len(unreadable) == page_count else f"{METHOD}+ocr:tesseract"
+            engine = f"ocr:{read.engine}"
+            method = engine if len(unreadable) == page_count else f"{METHOD}+{engine}"
             warnings.append(f"OCR on pages {[i + 1 for i in unreadable]}: numbers may be misread")
+            warnings.extend(read.warnings)
     dropped = drop_page_furniture(pages)
     if dropped:
         warnings.append(f"dropped {dropped} page-number/running-header lines")
