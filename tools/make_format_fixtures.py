@@ -39,6 +39,7 @@ from pathlib import Path
 
 from docx import Document as DocxDocument
 from docx.shared import Pt
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.styles import ParagraphStyle
@@ -60,6 +61,10 @@ BAD_DIR = FORMATS_DIR / "bad"
 PUBLISHED = "2024-01-20"
 FONT = "STSong-Light"
 SCAN_DPI = 150
+# Reproducible output (a test regenerates the fixtures and compares them byte for byte):
+# reportlab without creation dates and random document ids, zip entries with one date.
+rl_config.invariant = 1
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def covered_cells(spans: dict[tuple[int, int], Span]) -> set[tuple[int, int]]:
@@ -383,6 +388,17 @@ def report_docx(document: Document, title: str) -> bytes:
                     table.cell(r, c).text = text
     buffer = io.BytesIO()
     docx.save(buffer)
+    return dated_zip(buffer.getvalue())
+
+
+def dated_zip(data: bytes) -> bytes:
+    """The zip archive with every entry dated ``ZIP_DATE`` instead of when it was written."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for entry in source.infolist():
+            dated = zipfile.ZipInfo(entry.filename, ZIP_DATE)
+            dated.compress_type = entry.compress_type
+            target.writestr(dated, source.read(entry))
     return buffer.getvalue()
 
 
@@ -435,12 +451,15 @@ def _zip_bomb() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr(
-            "[Content_Types].xml",
+            zipfile.ZipInfo("[Content_Types].xml", ZIP_DATE),
             '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/'
             '2006/content-types"/>',
+            zipfile.ZIP_DEFLATED,
         )
         archive.writestr(
-            "word/document.xml", '<?xml version="1.0"?><w:document>' + " " * 60_000_000
+            zipfile.ZipInfo("word/document.xml", ZIP_DATE),
+            '<?xml version="1.0"?><w:document>' + " " * 60_000_000,
+            zipfile.ZIP_DEFLATED,
         )
     return buffer.getvalue()
 
@@ -491,6 +510,18 @@ def write_seed_formats(seed: Path) -> tuple[Document, bytes, bytes]:
     return document, docx, report
 
 
+def write_formats() -> tuple[list[Path], dict[str, bytes]]:
+    """Every seed in every format under ``FORMATS_DIR``, and the bad files under
+    ``BAD_DIR``; returns the seeds and the bad files."""
+    seeds = sorted(SEED_DIR.glob("*.txt"))
+    firsts = [write_seed_formats(seed) for seed in seeds]
+    BAD_DIR.mkdir(parents=True, exist_ok=True)
+    bad = bad_files(*firsts[0])
+    for name, data in bad.items():
+        (BAD_DIR / name).write_bytes(data)
+    return seeds, bad
+
+
 def main() -> None:
     layouts = write_layout_fixtures()
     print(f"wrote {len(layouts)} layout fixture files under tests/fixtures/reports")
@@ -498,12 +529,7 @@ def main() -> None:
         return
     if not shutil.which("soffice") or not shutil.which("pdftoppm"):
         raise SystemExit("needs LibreOffice (soffice) and poppler-utils (pdftoppm)")
-    seeds = sorted(SEED_DIR.glob("*.txt"))
-    firsts = [write_seed_formats(seed) for seed in seeds]
-    BAD_DIR.mkdir(parents=True, exist_ok=True)
-    bad = bad_files(*firsts[0])
-    for name, data in bad.items():
-        (BAD_DIR / name).write_bytes(data)
+    seeds, bad = write_formats()
     total = sum(path.stat().st_size for path in FORMATS_DIR.rglob("*") if path.is_file())
     print(f"wrote {len(seeds)} seeds × 8 formats + {len(bad)} bad files "
           f"({total / 1e6:.1f} MB) under {FORMATS_DIR}")  # fmt: skip
