@@ -13,6 +13,7 @@ uses to start the wheel in a fresh virtualenv exactly so.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,9 +32,11 @@ def build_site_wheel(out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as build:
-        # pip builds from a copy of the source tree: no build/ or egg-info left behind.
+        # Built from a copy: setuptools leaves build/ and *.egg-info in the tree it builds.
+        source = Path(build) / "source"
+        shutil.copytree(SITE_DIR, source, ignore=shutil.ignore_patterns("build", "*.egg-info"))
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", build, SITE_DIR],
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", build, source],
             check=True,
         )
         (built,) = Path(build).glob("datasette_nianbao-*.whl")

@@ -122,13 +122,6 @@ def statistics_rows(rid: str, parsed: dict) -> list[tuple]:
     ]
 
 
-def parse_status(parsed: dict) -> str:
-    found = sum(bool(parsed.get(table)) for table in STATISTICS_TABLES)
-    if found == len(STATISTICS_TABLES):
-        return "complete"
-    return "partial" if found else "no_tables"
-
-
 def section_spans(full_text: str, sections: dict) -> tuple[dict, dict]:
     """The sections the full text holds verbatim, as {name: [first character (from 1,
     as SQLite's ``substr``), length]}, and the others as they are."""
@@ -219,7 +212,7 @@ def report_row(rid: str, best: dict, parsed: dict, portal: dict, count: int) -> 
         "source_url": best.get("url"),
         "best_document": best["id"],
         "documents": count,
-        "parse_status": parse_status(parsed),
+        "parse_status": parsed["status"],
         "failed_checks": sum(not check.get("ok") for check in checks),
         "warnings": _json_list(parsed.get("warnings")),
         "fts_rowid": fts_rowid(rid, year),

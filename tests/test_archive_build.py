@@ -371,3 +371,18 @@ def test_the_published_archive_is_readable_by_other_users(tmp_path):
     with staged_archive(live):
         pass
     assert live.stat().st_mode & 0o777 == 0o640
+
+
+def test_a_report_before_2019_is_archived_as_pre2019_never_complete(db):
+    (document, _, portal), *_ = sample_results()
+    text = (SEEDS.parent / "reports" / "real_pingtan_2018_old_table.txt").read_text()
+    from pipelines.parse import parse_text
+
+    parsed = dict(parse_text(text), full_text=text)
+    save_result(db, document=dict(document, id="pre2019-document"), parsed=parsed, portal=portal)
+    report = db["reports"].get(report_id(parsed["agency"], parsed["year"]))
+    assert report["year"] == 2018
+    assert report["parse_status"] == "pre2019" and report["template"] is None
+    assert db.execute(
+        "SELECT count(*) FROM statistics WHERE report_id = ?", [report["id"]]
+    ).fetchone() == (0,)
