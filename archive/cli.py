@@ -10,29 +10,9 @@ from pathlib import Path
 
 import click
 
+from archive.cli_options import TIME_LIMIT_HELP, crawl_process_options, data_option, fail
 from archive.registry_cmd import registry
 from pipelines.process import DOCUMENT_TIME_LIMIT
-
-DATA_HELP = "Where the archive (nianbao.db) and the raw store (raw.db) live."
-
-
-def data_option(function):
-    return click.option(
-        "--data",
-        "data_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("data"),
-        envvar="NIANBAO_DATA",
-        show_default=True,
-        show_envvar=True,
-        help=DATA_HELP,
-    )(function)
-
-
-def fail(message: str) -> None:
-    """Exit non-zero with a one-line reason on stderr."""
-    click.echo(f"nianbao: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,9 +81,6 @@ def parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
     return settings
 
 
-TIME_LIMIT_HELP = "Seconds one document may take to extract and parse."
-
-
 @cli.command()
 @data_option
 @click.option(
@@ -113,25 +90,8 @@ TIME_LIMIT_HELP = "Seconds one document may take to extract and parse."
 )
 @click.option("--portal", "portal_ids", multiple=True, help="Crawl only this portal id (repeat).")
 @click.option("--year", "years", type=int, multiple=True, help="Only reports on this year.")
-@click.option(
-    "--allow-private-hosts",
-    is_flag=True,
-    envvar="NIANBAO_ALLOW_PRIVATE_HOSTS",
-    help="Allow loopback and private addresses (demo and tests only).",
-)
-@click.option("--workers", type=int, default=None, help="Extraction worker processes.")
 @click.option("--max-requests", type=int, default=None, help="Stop after this many requests.")
-@click.option(
-    "--time-limit", type=int, default=DOCUMENT_TIME_LIMIT, show_default=True, help=TIME_LIMIT_HELP
-)
-@click.option(
-    "--set",
-    "set_pairs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=30 (repeat).",
-)
-@click.option("--verbose", is_flag=True, help="Also show Scrapy's own log (INFO).")
+@crawl_process_options
 def crawl(
     data_dir: Path,
     registry: Path | None,
@@ -354,25 +314,8 @@ def enqueue(redis_url: str, registry: Path | None, portal_ids: tuple[str, ...]) 
 
 @cli.command()
 @redis_option(required=True)
-@click.option(
-    "--allow-private-hosts",
-    is_flag=True,
-    envvar="NIANBAO_ALLOW_PRIVATE_HOSTS",
-    help="Allow loopback and private addresses (demo and tests only).",
-)
-@click.option("--workers", type=int, default=None, help="Extraction worker processes.")
 @click.option("--follow", is_flag=True, help="Keep waiting for work when the queue is empty.")
-@click.option(
-    "--time-limit", type=int, default=DOCUMENT_TIME_LIMIT, show_default=True, help=TIME_LIMIT_HELP
-)
-@click.option(
-    "--set",
-    "set_pairs",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Override a Scrapy setting, e.g. DOWNLOAD_TIMEOUT=30 (repeat).",
-)
-@click.option("--verbose", is_flag=True, help="Also show Scrapy's own log (INFO).")
+@crawl_process_options
 def worker(
     redis_url: str,
     allow_private_hosts: bool,

@@ -4,13 +4,13 @@ reads files and the archive, prints; the rules are in crawler/registry_file.py).
 from __future__ import annotations
 
 import sqlite3
-import sys
 import unicodedata
 from datetime import date
 from pathlib import Path
 
 import click
 
+from archive.cli_options import data_option, fail
 from crawler.registry import BUNDLED_REGISTRY, CMS_AUTO, CMS_FAMILIES, CONFIRMED, NO_URL, STATUSES
 from crawler.registry_file import (
     RegistryEditError,
@@ -38,11 +38,6 @@ REGISTRY_OPTION = click.option(
 )
 
 
-def _fail(message: str) -> None:
-    click.echo(f"nianbao: {message}", err=True)
-    sys.exit(1)
-
-
 @click.group()
 def registry() -> None:
     """The portal registry: one row per government (by division code), departments,
@@ -58,7 +53,7 @@ def validate(registry_file: Path) -> None:
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
-        _fail(f"{len(problems)} problem(s) in {registry_file}")
+        fail(f"{len(problems)} problem(s) in {registry_file}")
     click.echo(f"{registry_file}: ok, {len(read_registry_rows(registry_file))} rows")
 
 
@@ -111,21 +106,13 @@ def add(
             cms="" if cms in (None, CMS_AUTO) else cms,
         )
     except RegistryEditError as error:
-        _fail(str(error))
+        fail(str(error))
     write_registry(registry_file, rows)
     click.echo(f"{registry_file}: {row['id']} {row['name']} → {url}")
 
 
 @registry.command()
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("data"),
-    envvar="NIANBAO_DATA",
-    show_default=True,
-    help="Where the archive (nianbao.db) is.",
-)
+@data_option
 @REGISTRY_OPTION
 def confirm(data_dir: Path, registry_file: Path) -> None:
     """Mark confirmed (with the date) every portal from which the archive holds a report."""
@@ -133,7 +120,7 @@ def confirm(data_dir: Path, registry_file: Path) -> None:
 
     archive = data_dir / ARCHIVE_FILE
     if not archive.is_file():
-        _fail(f"no archive at {archive}: run `nianbao crawl` first")
+        fail(f"no archive at {archive}: run `nianbao crawl` first")
     rows = read_registry_rows(registry_file)
     changed = confirm_portals(rows, reporting_portals(archive))
     write_registry(registry_file, rows)
