@@ -13,7 +13,12 @@ the parent must stop the child:
   no such call and only the signals above are covered.
 
 The parent-death signal is tied to the thread that forked the child: start children
-from a thread that lives as long as the process (the main thread does).
+from a thread that lives as long as the process (the main thread does). A process pool
+forks its workers from whichever thread submits work, so a pool's worker watches its
+parent instead (:func:`exit_with_parent`, a thread polling ``getppid``): the extraction
+workers of ``nianbao crawl``/``demo``/``reprocess`` ignore SIGTERM and SIGINT (their
+parent stops them once the documents in flight are done) and would otherwise outlive a
+parent killed outright.
 
 Archive layer, standard library only.
 """
@@ -26,10 +31,13 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from functools import partial
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_SECONDS = 1.0
 STOP_GRACE_SECONDS = 10.0
 # Loaded in the parent, so a forked child calls prctl without loading anything.
 _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
@@ -89,3 +97,15 @@ def stop_child(child: subprocess.Popen, grace: float = STOP_GRACE_SECONDS) -> No
         except subprocess.TimeoutExpired:
             child.kill()
     child.wait()
+
+
+def exit_with_parent(parent: int, interval: float = PARENT_POLL_SECONDS) -> None:
+    """In a worker process: end it within ``interval`` seconds of its parent ``parent``
+    going away (a daemon thread watches ``os.getppid()``)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

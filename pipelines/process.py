@@ -30,6 +30,7 @@ from pathlib import Path
 import sqlite_utils
 
 from archive import ARCHIVE_FILE, RAW_FILE
+from archive.children import exit_with_parent
 from archive.inbox import Inbox
 from archive.rawstore import RawStore
 from nianbao_common.events import PROGRESS
@@ -138,12 +139,14 @@ def process_document(fetch: dict, body: bytes, time_limit: int = DOCUMENT_TIME_L
 _worker_store: RawStore | None = None
 
 
-def _start_worker(raw_path: str | None) -> None:
+def _start_worker(raw_path: str | None, parent: int) -> None:
     """Worker initialiser: lower priority than the crawl (which waits on the network
-    and must not wait on us), and one read connection to the raw store (none when the
-    bodies come with the documents, as in ``nianbao worker``)."""
+    and must not wait on us), one read connection to the raw store (none when the
+    bodies come with the documents, as in ``nianbao worker``), and an end when the
+    parent process ``parent`` is gone, however it went."""
     global _worker_store
     os.nice(5)
+    exit_with_parent(parent)
     # Ctrl-C and a service stop reach the whole process group: the parent stops the
     # workers itself, once the documents in flight are done.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -212,7 +215,7 @@ class WorkerPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            self.workers, initializer=_start_worker, initargs=(self.raw_path,)
+            self.workers, initializer=_start_worker, initargs=(self.raw_path, os.getpid())
         )
 
     def submit(self, fetch: dict, body: bytes | None = None) -> Future:

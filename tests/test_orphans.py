@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-START_TIMEOUT = 60.0
+START_TIMEOUT = 180.0  # the demo crawls first; a busy machine is slow
 STOP_TIMEOUT = 5.0
 
 
@@ -124,3 +124,35 @@ def test_demo_leaves_no_datasette_behind(started, tmp_path):
     assert wait_until(lambda: not port_in_use(port), STOP_TIMEOUT)
     assert wait_until(lambda: not any(alive(pid) for pid in children), STOP_TIMEOUT)
     process.wait(timeout=STOP_TIMEOUT)
+
+
+# A parent that starts the extraction workers (which ignore SIGTERM and SIGINT) and waits.
+WORKERS = """
+import time
+from pipelines.process import WorkerPool
+pool = WorkerPool(None, workers=2)
+fetch = {"id": "t", "url": "notice.txt", "sha256": "0" * 64}
+pool.result(pool.submit(fetch, "关于开展培训的通知".encode()), fetch)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_extraction_workers_end_when_their_parent_is_killed():
+    process = subprocess.Popen(
+        [sys.executable, "-c", WORKERS], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    workers: list[int] = []
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        workers = children_of(process.pid)
+        assert workers, "the pool started no worker"
+        process.kill()
+        process.wait()
+        assert wait_until(lambda: not any(alive(pid) for pid in workers), STOP_TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
