@@ -61,7 +61,7 @@ from archive.store import (
 from nianbao_common.cjk import FTS_ROWID_ID_MASK
 from pipelines.extract import extract
 from pipelines.parse import parse_document
-from tests.test_site import start_datasette
+from tests.support import start_datasette
 
 DEPARTMENTS = (
     "生态环境局 公安局 教育局 财政局 人力资源和社会保障局 自然资源局 住房和城乡建设局 交通运输局 "

@@ -1,16 +1,22 @@
 """Helpers the tests share (and the fixture generators and benchmarks that build on the
 same definitions): the seeds read as documents, the merged cells a Word author would
-make of a seed's grid, the golden parse cases. Tools and benches import them from here,
-never the other way round."""
+make of a seed's grid, the golden parse cases, the site run as ``nianbao serve`` runs
+it. Tools and benches import them from here, never the other way round."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from archive.serve import METADATA, datasette_args, write_inspect_file
 from pipelines.extract import extract
 from pipelines.extract.document import Document
 from pipelines.extract.text import extract_text_document
@@ -147,3 +153,39 @@ def parse_case(source: Path) -> dict:
     if source.suffix in (".html", ".pdf"):
         return parse_document(extract(source.read_bytes(), url=source.name), hints)
     return parse_text(source.read_text(encoding="utf-8"), hints)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_datasette(data_dir: Path, metadata: Path = METADATA) -> Iterator[str]:
+    """Run the site over ``data_dir`` as ``nianbao serve`` would; yield its base URL."""
+    write_inspect_file(data_dir)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            *datasette_args(data_dir, port=port, metadata=metadata),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -22,7 +22,8 @@ import pytest
 import sqlite_utils
 
 from archive.rawstore import RawStore
-from tests.test_site import archive_rows, reports_containing, start_datasette
+from tests.support import start_datasette
+from tests.test_site import archive_rows, reports_containing
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

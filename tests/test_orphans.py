@@ -14,15 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 180.0  # the demo crawls first; a busy machine is slow
 STOP_TIMEOUT = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def answers(port: int) -> bool:

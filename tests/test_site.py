@@ -8,11 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -24,53 +20,16 @@ import pytest
 from archive.publish import staged_archive
 from archive.serve import (
     METADATA,
-    datasette_args,
     inspect_data,
-    write_inspect_file,
 )
 from archive.store import PROVINCE_BY_CODE, report_id
 from nianbao_common import keys
 from nianbao_common.cjk import index_tokens
 from nianbao_site import archived_copy_url
+from tests.support import start_datasette
 from tests.test_archive_build import SEEDS, build_sample, sample_results
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_datasette(data_dir: Path, metadata: Path = METADATA) -> Iterator[str]:
-    """Run the site over ``data_dir`` as ``nianbao serve`` would; yield its base URL."""
-    write_inspect_file(data_dir)
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "datasette",
-            *datasette_args(data_dir, port=port, metadata=metadata),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{base}/-/versions.json", timeout=2)
-                break
-            except OSError:
-                if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()) from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
