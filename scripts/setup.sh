@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runtime_debs=(tesseract-ocr tesseract-ocr-chi-sim poppler-utils antiword libreoffice-writer-nogui)
-test_debs=(chromium chromium-driver fonts-noto-cjk redis-server)
+test_debs=(chromium chromium-driver fonts-noto-cjk redis-server poppler-data)
 extras=""
 debs=("${runtime_debs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
