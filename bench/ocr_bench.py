@@ -173,8 +173,8 @@ def sweep(verbose: bool) -> None:
             for name, path, expected in scan_cases():
                 document = extract_pdf(path.read_bytes(), ocr_engine="rapidocr")
                 score_document(score, name, parse_document(document), expected, verbose)
-            cells = score.cells
-            print(f"{threshold:9.2f} {cells.right:6} {cells.wrong:6} {cells.missed:6}")
+            result = score.cells
+            print(f"{threshold:9.2f} {result.right:6} {result.wrong:6} {result.missed:6}")
     finally:
         ocr.RapidOcrEngine.__init__ = original_init
         ocr.RapidOcrEngine.min_digit_confidence = original_threshold
