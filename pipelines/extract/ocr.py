@@ -144,15 +144,22 @@ def deskewed(gray: np.ndarray) -> np.ndarray:
 
 
 def _runs(mask: np.ndarray, length: int) -> np.ndarray:
-    """Pixels that belong to a run of at least ``length`` True values along axis 1."""
-    padded = np.pad(mask.astype(np.int32), ((0, 0), (1, 0)))
-    sums = np.cumsum(padded, axis=1)
-    full = (sums[:, length:] - sums[:, :-length]) == length
-    # Spread each full window back over the pixels it covers.
-    starts = np.pad(full.astype(np.int32), ((0, 0), (0, length)))
-    covered = np.cumsum(starts, axis=1)
-    covered[:, length:] -= np.cumsum(starts, axis=1)[:, :-length]
-    return covered[:, : mask.shape[1]] > 0
+    """Pixels that belong to a run of at least ``length`` True values along axis 1: where
+    such a run starts (an erosion by doubling windows), then what it covers."""
+    starts = mask.copy()
+    span = 1
+    while span < length:  # starts[x]: mask[x : x + span] all True
+        step = min(span, length - span)
+        starts[:, :-step] &= starts[:, step:]
+        starts[:, -step:] = False
+        span += step
+    covered = starts.copy()
+    span = 1
+    while span < length:  # covered[x]: a run starts in [x - span + 1, x]
+        step = min(span, length - span)
+        covered[:, step:] |= covered[:, :-step]
+        span += step
+    return covered
 
 
 def _positions(profile: np.ndarray, minimum: int) -> list[int]:
@@ -539,18 +546,24 @@ def _rapidocr(height: int):
 class RapidOcrEngine:
     """rapidocr-onnxruntime 1.4 (PP-OCRv4 mobile det + rec, models inside the wheel).
 
-    Its public call ``RapidOCR()(image, use_det=, use_cls=, use_rec=)`` returns boxes,
-    texts and one score per box (the mean of the characters' probabilities); its
-    recogniser, ``RapidOCR().text_rec(images, return_word_box=True)``, also gives each
-    character's probability and its step in the output sequence, which is what places a
-    character on its table cell and what the digit threshold is applied to.
+    Its public call ``RapidOCR()(image, use_det=, use_cls=, use_rec=)`` returns
+    ``[box, text, score]`` per text box, or ``(None, None)`` when it finds nothing (API page
+    rapidai.github.io/RapidOCRDocs/install_usage/api/RapidOCR, pypi.org/project/
+    rapidocr-onnxruntime); the score is the mean of the box's characters' probabilities,
+    which hides one doubtful digit in a long number. Its recogniser,
+    ``RapidOCR().text_rec(images, return_word_box=True)`` (read in the 1.4.4 source), also
+    gives each character's probability and its step in the output sequence: what places a
+    character on its table cell, and what the digit threshold is applied to.
     """
 
     name = "rapidocr"
     dpi = 200
-    # A digit below this probability leaves its number blank. Measured on the scanned
-    # seeds (bench/ocr_bench.py --confidences): every misread digit was below it.
-    min_digit_confidence = 0.9
+    # A digit below this probability leaves its number blank. Measured (bench/ocr_bench.py
+    # --sweep, 987 cells of the scanned seeds): wrong numbers appear only with no threshold
+    # at all; right ones are 976–977 from 0.7 to 0.85 and fall past 0.9 (972, 942 at 0.95,
+    # 826 at 0.98). A digit half under a blot was misread at 0.60 ("2229" as "229"): 0.8
+    # leaves a margin above it, in the flat part.
+    min_digit_confidence = 0.8
     min_line_score = 0.5  # text outside tables: below, the box is noise (rapidocr's default)
     detection_scale = 2  # text outside tables is detected at half resolution
 
