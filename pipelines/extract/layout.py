@@ -116,7 +116,8 @@ def _edges(table: PositionedTable) -> list[float]:
 
 def _union_edges(first: list[float], second: list[float]) -> list[float] | None:
     """The column edges of both tables together, or None if they are not one table: their
-    outer borders differ. Edges within a few points are the same edge."""
+    outer borders differ. Edges within a few points are the same edge. ``second`` is
+    given already aligned on ``first``'s left border (:func:`_aligned`)."""
     if abs(first[0] - second[0]) > 6 or abs(first[-1] - second[-1]) > 6:
         return None
     union: list[float] = []
@@ -124,6 +125,13 @@ def _union_edges(first: list[float], second: list[float]) -> list[float] | None:
         if not union or edge - union[-1] > 3:
             union.append(edge)
     return union
+
+
+def _aligned(first: list[float], second: list[float]) -> list[float]:
+    """``second``'s edges moved by the offset between the two left borders: a scan or a
+    converter shifts a page's table as a whole by a few points."""
+    offset = first[0] - second[0] if abs(first[0] - second[0]) <= 6 else 0.0
+    return [edge + offset for edge in second]
 
 
 def _regridded(rows: list[list[str]], edges: list[float], target: list[float]) -> list[list[str]]:
@@ -166,11 +174,12 @@ def pages_to_blocks(pages: list[Page]) -> list[Paragraph | Table]:
             run = []
             union = None
             if first_item and last_table is not None and isinstance(blocks[-1], Table):
-                union = _union_edges(last_edges, _edges(item))
+                edges = _aligned(last_edges, _edges(item))
+                union = _union_edges(last_edges, edges)
             if union is not None:
                 joined = blocks[-1]
                 joined.rows = _regridded(joined.rows, last_edges, union)
-                added = _regridded(item.rows, _edges(item), union)
+                added = _regridded(item.rows, edges, union)
                 joined.rows.extend(_continuation(joined, added))
                 last_edges = union
             else:
