@@ -277,3 +277,24 @@ def test_a_journalists_path_through_the_site(browser, site, journey, downloads):
     assert [(r["report_id"], r["agency"]) for r in table] == [
         (r["report_id"], r["agency"]) for r in expected_rows
     ]
+
+    # 9. The coverage page from the front door: every province, governments with a
+    # known portal and with a report, per year.
+    browser.get(site + "/")
+    open_link(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "哪些地区的政府已收录"))
+    headers = [
+        th.text for th in browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns th")
+    ]
+    assert "省份" in " ".join(headers) and "有年报的政府数" in " ".join(headers)
+    provinces = {
+        td.text
+        for td in browser.find_elements(
+            By.CSS_SELECTOR, "table.rows-and-columns tbody td:first-child"
+        )
+    }
+    (expected,) = archive_rows(
+        data, "SELECT count(DISTINCT province_code) FROM coverage_provinces"
+    )[0]
+    assert len(provinces) == expected >= 31
+    assert page_width_on_a_phone(browser) <= PHONE_WIDTH
+    screenshot(browser, "09-coverage")
