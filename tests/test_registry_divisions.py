@@ -93,7 +93,6 @@ def test_the_bundled_registry_is_valid_and_has_one_row_per_government():
         assert row["status"] == ("no_url" if not row["start_urls"] else row["status"])
         if row["start_urls"]:
             assert row["source"].startswith("http") and row["seen"]
-        assert "read_file" not in row["source"] + row["note"]  # no internal tool ids
 
 
 def test_rows_without_a_url_are_not_crawled_but_are_not_errors():
