@@ -67,6 +67,24 @@ class RunSummary:
         row["errors_by_kind"] = json.dumps(self.errors_by_kind, ensure_ascii=False)
         return row
 
+    def log_end(self, **extra) -> None:
+        """The ``run_end`` event line: the run record (and ``extra`` fields)."""
+        log_event(
+            "run_end",
+            run=self.run_id,
+            status=self.status,
+            reason=self.reason,
+            portals=self.portals,
+            requests=self.requests,
+            new_documents=self.new_documents,
+            new_versions=self.new_versions,
+            new_reports=self.new_reports,
+            bytes=self.bytes,
+            errors=self.errors,
+            errors_by_kind=self.errors_by_kind,
+            **extra,
+        )
+
     def add_errors(self, errors: dict[str, int], prefix: str = "") -> None:
         for kind, count in errors.items():
             key = prefix + kind
@@ -261,19 +279,5 @@ def _run(
         summary.finished_at = utc_now()
         store.db["crawl_runs"].upsert(summary.row(), pk="id")
     PROGRESS.done()
-    log_event(
-        "run_end",
-        run=summary.run_id,
-        status=summary.status,
-        reason=summary.reason,
-        portals=summary.portals,
-        requests=summary.requests,
-        new_documents=summary.new_documents,
-        new_versions=summary.new_versions,
-        new_reports=summary.new_reports,
-        bytes=summary.bytes,
-        errors=summary.errors,
-        errors_by_kind=summary.errors_by_kind,
-        job=summary.job,
-    )
+    summary.log_end(job=summary.job)
     return summary

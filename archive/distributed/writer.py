@@ -232,21 +232,7 @@ def finish_run(
         data_dir, workers=workers, portals=portals, time_limit=time_limit, finish=finish
     )
     inbox.forget_run(run["id"])
-    log_event(
-        "run_end",
-        run=record.run_id,
-        status=record.status,
-        reason=record.reason,
-        portals=record.portals,
-        requests=record.requests,
-        new_documents=record.new_documents,
-        new_versions=record.new_versions,
-        new_reports=record.new_reports,
-        bytes=record.bytes,
-        errors=record.errors,
-        errors_by_kind=record.errors_by_kind,
-        workers=row["workers"],
-    )
+    record.log_end(workers=row["workers"])
     return row
 
 
